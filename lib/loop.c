@@ -1,0 +1,308 @@
+/*
+ * loop.c: an fd-indexed event loop (after redis' ae and mcjoin's pev) with
+ * a select(2) and a poll(2) backend.  Deletion inside a callback is safe:
+ * poll slots are marked dead and compacted after the pass.
+ */
+#include <sys/select.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "loop.h"
+#include "sig.h"
+
+struct slot {
+	loop_fn		*fn;		/* NULL: fd not watched */
+	void		*arg;
+	unsigned	 ev;
+	int		 pidx;		/* index in pfd[] (poll) */
+};
+
+struct loop {
+	int		 backend;
+	struct slot	*slots;		/* indexed by fd */
+	int		 nslots;
+	struct pollfd	*pfd;		/* poll: the watched fds */
+	int		 npfd, cappfd, dead;
+	fd_set		 rset, wset;	/* select: the watched fds */
+	int		 maxfd;
+	loop_tick_fn	*tick;
+	void		*tick_arg;
+	bool		 stopped;
+	int		 status;
+};
+
+long long
+loop_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+on_signal(struct loop *l, int fd, unsigned revents, void *arg)
+{
+	char buf[16];
+
+	(void)fd;
+	(void)revents;
+	(void)arg;
+	while (read(sig_fd(), buf, sizeof(buf)) > 0)
+		;
+	loop_stop(l, ND_EXIT_OK);
+}
+
+struct loop *
+loop_new(int backend)
+{
+	struct loop *l = calloc(1, sizeof(*l));
+
+	if (l == NULL)
+		nd_err(ND_EXIT_RUN, "allocate event loop");
+	l->backend = backend;
+	l->maxfd = -1;
+	FD_ZERO(&l->rset);
+	FD_ZERO(&l->wset);
+	if (loop_add(l, sig_fd(), LOOP_IN, on_signal, NULL) < 0)
+		nd_err(ND_EXIT_RUN, "event loop");
+	return l;
+}
+
+void
+loop_free(struct loop *l)
+{
+	if (l == NULL)
+		return;
+	free(l->slots);
+	free(l->pfd);
+	free(l);
+}
+
+static short
+to_poll(unsigned ev)
+{
+	return (short)(((ev & LOOP_IN) ? POLLIN : 0) |
+	    ((ev & LOOP_OUT) ? POLLOUT : 0));
+}
+
+int
+loop_add(struct loop *l, int fd, unsigned ev, loop_fn *fn, void *arg)
+{
+	if (fd < 0 || (l->backend == BACKEND_SELECT && fd >= FD_SETSIZE)) {
+		errno = EMFILE;
+		return -1;
+	}
+	if (fd >= l->nslots) {
+		int n = l->nslots ? l->nslots : 64;
+		struct slot *s;
+
+		while (n <= fd)
+			n *= 2;
+		if ((s = realloc(l->slots, (size_t)n * sizeof(*s))) == NULL)
+			return -1;
+		memset(s + l->nslots, 0, (size_t)(n - l->nslots) * sizeof(*s));
+		l->slots = s;
+		l->nslots = n;
+	}
+	if (l->backend == BACKEND_POLL) {
+		if (l->npfd == l->cappfd) {
+			int n = l->cappfd ? l->cappfd * 2 : 64;
+			struct pollfd *p;
+
+			p = realloc(l->pfd, (size_t)n * sizeof(*p));
+			if (p == NULL)
+				return -1;
+			l->pfd = p;
+			l->cappfd = n;
+		}
+		l->pfd[l->npfd].fd = fd;
+		l->pfd[l->npfd].events = to_poll(ev);
+		l->pfd[l->npfd].revents = 0;
+		l->slots[fd].pidx = l->npfd++;
+	} else if (fd > l->maxfd)
+		l->maxfd = fd;
+	l->slots[fd].fn = fn;
+	l->slots[fd].arg = arg;
+	l->slots[fd].ev = ~0u;		/* force loop_mod to apply ev */
+	loop_mod(l, fd, ev);
+	return 0;
+}
+
+void
+loop_mod(struct loop *l, int fd, unsigned ev)
+{
+	struct slot *s = &l->slots[fd];
+
+	if (s->ev == ev)
+		return;
+	s->ev = ev;
+	if (l->backend == BACKEND_POLL) {
+		l->pfd[s->pidx].events = to_poll(ev);
+		return;
+	}
+	if (ev & LOOP_IN)
+		FD_SET(fd, &l->rset);
+	else
+		FD_CLR(fd, &l->rset);
+	if (ev & LOOP_OUT)
+		FD_SET(fd, &l->wset);
+	else
+		FD_CLR(fd, &l->wset);
+}
+
+unsigned
+loop_events(const struct loop *l, int fd)
+{
+	return l->slots[fd].ev;
+}
+
+void
+loop_del(struct loop *l, int fd)
+{
+	struct slot *s;
+
+	if (fd < 0 || fd >= l->nslots || l->slots[fd].fn == NULL)
+		return;
+	s = &l->slots[fd];
+	s->fn = NULL;
+	s->arg = NULL;
+	s->ev = 0;
+	if (l->backend == BACKEND_POLL) {
+		l->pfd[s->pidx].fd = -1;
+		l->pfd[s->pidx].revents = 0;
+		l->dead++;
+		return;
+	}
+	FD_CLR(fd, &l->rset);
+	FD_CLR(fd, &l->wset);
+	while (l->maxfd >= 0 && l->slots[l->maxfd].fn == NULL)
+		l->maxfd--;
+}
+
+void
+loop_set_tick(struct loop *l, loop_tick_fn *fn, void *arg)
+{
+	l->tick = fn;
+	l->tick_arg = arg;
+}
+
+void
+loop_stop(struct loop *l, int status)
+{
+	l->stopped = true;
+	l->status = status;
+}
+
+/* Drop the dead poll slots left by loop_del during the pass. */
+static void
+compact(struct loop *l)
+{
+	int j = 0;
+
+	for (int i = 0; i < l->npfd; i++) {
+		if (l->pfd[i].fd < 0)
+			continue;
+		l->pfd[j] = l->pfd[i];
+		l->slots[l->pfd[j].fd].pidx = j;
+		j++;
+	}
+	l->npfd = j;
+	l->dead = 0;
+}
+
+static void
+dispatch(struct loop *l, int fd, unsigned rev)
+{
+	struct slot *s = &l->slots[fd];
+
+	if (s->fn != NULL && rev != 0)
+		s->fn(l, fd, rev, s->arg);
+}
+
+static int
+run_poll(struct loop *l, int ms)
+{
+	int n, end;
+
+	n = poll(l->pfd, (nfds_t)l->npfd, ms);
+	if (n <= 0)
+		return n;
+	end = l->npfd;
+	for (int i = 0; i < end && n > 0 && !l->stopped; i++) {
+		short re = l->pfd[i].revents;
+		unsigned rev = 0;
+
+		if (re == 0 || l->pfd[i].fd < 0)
+			continue;
+		n--;
+		if (re & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
+			rev |= LOOP_IN;
+		if (re & (POLLOUT | POLLERR | POLLNVAL))
+			rev |= LOOP_OUT;
+		/* Report only what was asked for, so a callback need not. */
+		rev &= l->slots[l->pfd[i].fd].ev;
+		dispatch(l, l->pfd[i].fd, rev);
+	}
+	if (l->dead)
+		compact(l);
+	return 0;
+}
+
+static int
+run_select(struct loop *l, int ms)
+{
+	fd_set r = l->rset, w = l->wset;
+	struct timeval tv, *tvp = NULL;
+	int n, top = l->maxfd;
+
+	if (ms >= 0) {
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+		tvp = &tv;
+	}
+	n = select(top + 1, &r, &w, NULL, tvp);
+	if (n <= 0)
+		return n;
+	for (int fd = 0; fd <= top && n > 0 && !l->stopped; fd++) {
+		unsigned rev = 0;
+
+		if (FD_ISSET(fd, &r))
+			rev |= LOOP_IN;
+		if (FD_ISSET(fd, &w))
+			rev |= LOOP_OUT;
+		if (rev == 0)
+			continue;
+		n -= (rev & LOOP_IN ? 1 : 0) + (rev & LOOP_OUT ? 1 : 0);
+		/* An fd closed and reused in this pass may see a stale bit. */
+		if (fd < l->nslots)
+			dispatch(l, fd, rev & l->slots[fd].ev);
+	}
+	return 0;
+}
+
+int
+loop_run(struct loop *l)
+{
+	while (!l->stopped) {
+		int ms = l->tick ? l->tick(l, l->tick_arg) : -1, rc;
+
+		if (l->stopped)
+			break;
+		if (l->backend == BACKEND_POLL)
+			rc = run_poll(l, ms);
+		else
+			rc = run_select(l, ms);
+		if (rc < 0 && errno != EINTR && errno != EAGAIN)
+			nd_err(ND_EXIT_RUN, "%s",
+			    l->backend == BACKEND_POLL ? "poll" : "select");
+	}
+	return l->status;
+}

@@ -1,0 +1,417 @@
+/*
+ * out.c: formats received and sent messages and writes them to standard
+ * output through one buffer, flushed when full or when the program waits.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "out.h"
+
+#define OUT_FLUSH_AT	(64 * 1024)	/* write out once this much is queued */
+#define OUT_META_MAX	512		/* json keys besides the payload */
+
+static const char *const fmt_names[] = { "text", "raw", "hex", "json" };
+
+static struct {
+	enum out_format	 fmt;
+	const char	*mode;
+	char		*buf;
+	size_t		 len, cap;
+} out;
+
+const char *
+out_format_name(enum out_format f)
+{
+	return fmt_names[f];
+}
+
+int
+out_format_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(fmt_names) / sizeof(fmt_names[0]); i++)
+		if (strcmp(name, fmt_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+out_init(enum out_format f, const char *mode)
+{
+	out.fmt = f;
+	out.mode = mode;
+}
+
+bool
+out_empty(void)
+{
+	return out.len == 0;
+}
+
+/* Room for n more bytes; the buffer grows to the largest message seen. */
+static char *
+out_reserve(size_t n)
+{
+	if (out.cap - out.len < n) {
+		size_t cap = out.cap ? out.cap : OUT_FLUSH_AT * 2;
+		char *p;
+
+		while (cap - out.len < n)
+			cap *= 2;
+		if ((p = realloc(out.buf, cap)) == NULL)
+			nd_err(ND_EXIT_RUN, "allocate output buffer");
+		out.buf = p;
+		out.cap = cap;
+	}
+	return out.buf + out.len;
+}
+
+void
+out_flush(void *unused)
+{
+	size_t off = 0;
+
+	(void)unused;
+	while (off < out.len) {
+		ssize_t w = write(STDOUT_FILENO, out.buf + off, out.len - off);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				/* Someone else made stdout non-blocking. */
+				struct timespec ts = { 0, 1000000 };
+				nanosleep(&ts, NULL);
+				continue;
+			}
+			out.len = 0;
+			if (errno == EPIPE)
+				_exit(ND_EXIT_OK);	/* reader gone: quietly */
+			nd_err(ND_EXIT_RUN, "write standard output");
+		}
+		off += (size_t)w;
+	}
+	out.len = 0;
+}
+
+size_t
+utf8_seq(const unsigned char *p, size_t left)
+{
+	unsigned c = p[0];
+	size_t n;
+	unsigned lo = 0x80, hi = 0xBF;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF) {
+		n = 3;
+		if (c == 0xE0)
+			lo = 0xA0;		/* no overlong forms */
+		else if (c == 0xED)
+			hi = 0x9F;		/* no surrogates */
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		n = 4;
+		if (c == 0xF0)
+			lo = 0x90;
+		else if (c == 0xF4)
+			hi = 0x8F;		/* nothing past U+10FFFF */
+	} else
+		return 0;
+	if (left < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xBF)
+			return 0;
+	return n;
+}
+
+bool
+utf8_valid(const unsigned char *p, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n) {
+		if ((k = utf8_seq(p + i, n - i)) == 0)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+static const char hexdig[] = "0123456789abcdef";
+
+/* A C1 control (U+0080-U+009F) as UTF-8 is valid but not terminal-safe. */
+static int
+is_c1(const unsigned char *p, size_t k)
+{
+	return k == 2 && p[0] == 0xC2 && p[1] < 0xA0;
+}
+
+size_t
+out_text(char *dst, const unsigned char *src, size_t n)
+{
+	char *d = dst;
+	size_t i = 0, k;
+
+	while (i < n) {
+		unsigned c = src[i];
+
+		if (c >= 0x20 && c < 0x7F && c != '\\') {
+			*d++ = (char)c;
+			i++;
+			continue;
+		}
+		k = c < 0x80 ? 1 : utf8_seq(src + i, n - i);
+		if (k > 1 && !is_c1(src + i, k)) {
+			memcpy(d, src + i, k);
+			d += k;
+			i += k;
+			continue;
+		}
+		/* Escape this one byte; the next starts afresh. */
+		*d++ = '\\';
+		switch (c) {
+		case '\n': *d++ = 'n'; break;
+		case '\t': *d++ = 't'; break;
+		case '\r': *d++ = 'r'; break;
+		case '\\': *d++ = '\\'; break;
+		default:
+			*d++ = 'x';
+			*d++ = hexdig[c >> 4];
+			*d++ = hexdig[c & 15];
+		}
+		i++;
+	}
+	return (size_t)(d - dst);
+}
+
+size_t
+out_hex(char *dst, const unsigned char *src, size_t n)
+{
+	char *d = dst;
+
+	for (size_t off = 0; off < n; off += 16) {
+		size_t m = n - off < 16 ? n - off : 16;
+
+		d += snprintf(d, 12, "%08zx ", off);
+		for (size_t i = 0; i < 16; i++) {
+			if (i == 8)
+				*d++ = ' ';
+			if (i < m) {
+				*d++ = ' ';
+				*d++ = hexdig[src[off + i] >> 4];
+				*d++ = hexdig[src[off + i] & 15];
+			} else {
+				memcpy(d, "   ", 3);
+				d += 3;
+			}
+		}
+		memcpy(d, "  |", 3);
+		d += 3;
+		for (size_t i = 0; i < m; i++) {
+			unsigned c = src[off + i];
+
+			*d++ = c >= 0x20 && c < 0x7F ? (char)c : '.';
+		}
+		*d++ = '|';
+		*d++ = '\n';
+	}
+	return (size_t)(d - dst);
+}
+
+size_t
+out_json_string(char *dst, const unsigned char *src, size_t n)
+{
+	char *d = dst;
+
+	*d++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = src[i];
+
+		if (c == '"' || c == '\\') {
+			*d++ = '\\';
+			*d++ = (char)c;
+		} else if (c == '\n') {
+			*d++ = '\\';
+			*d++ = 'n';
+		} else if (c == '\t') {
+			*d++ = '\\';
+			*d++ = 't';
+		} else if (c == '\r') {
+			*d++ = '\\';
+			*d++ = 'r';
+		} else if (c < 0x20 || c == 0x7F) {
+			memcpy(d, "\\u00", 4);
+			d += 4;
+			*d++ = hexdig[c >> 4];
+			*d++ = hexdig[c & 15];
+		} else if (c == 0xC2 && i + 1 < n && src[i + 1] < 0xA0) {
+			/* C1 control: escape as \u0080-\u009f. */
+			memcpy(d, "\\u00", 4);
+			d += 4;
+			*d++ = hexdig[src[i + 1] >> 4];
+			*d++ = hexdig[src[i + 1] & 15];
+			i++;
+		} else
+			*d++ = (char)c;
+	}
+	*d++ = '"';
+	return (size_t)(d - dst);
+}
+
+size_t
+out_base64(char *dst, const unsigned char *src, size_t n)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *d = dst;
+	size_t i;
+
+	*d++ = '"';
+	for (i = 0; i + 2 < n; i += 3) {
+		unsigned v = (unsigned)src[i] << 16 | (unsigned)src[i + 1] << 8 |
+		    src[i + 2];
+
+		*d++ = b64[v >> 18];
+		*d++ = b64[(v >> 12) & 63];
+		*d++ = b64[(v >> 6) & 63];
+		*d++ = b64[v & 63];
+	}
+	if (i < n) {
+		unsigned v = (unsigned)src[i] << 16;
+
+		if (i + 1 < n)
+			v |= (unsigned)src[i + 1] << 8;
+		*d++ = b64[v >> 18];
+		*d++ = b64[(v >> 12) & 63];
+		*d++ = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+		*d++ = '=';
+	}
+	*d++ = '"';
+	return (size_t)(d - dst);
+}
+
+void
+out_time(char *dst, size_t cap)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(dst, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
+}
+
+static size_t
+json_msg(char *d, const struct out_meta *m, const unsigned char *p,
+    size_t n)
+{
+	char *s = d, tbuf[40];
+
+	out_time(tbuf, sizeof(tbuf));
+	d += sprintf(d, "{\"time\":\"%s\",\"mode\":", tbuf);
+	d += out_json_string(d, (const unsigned char *)out.mode,
+	    strlen(out.mode));
+	if (m->peer != NULL) {
+		d += sprintf(d, ",\"peer\":");
+		d += out_json_string(d, (const unsigned char *)m->peer,
+		    strlen(m->peer));
+	}
+	if (m->group != NULL) {
+		d += sprintf(d, ",\"group\":");
+		d += out_json_string(d, (const unsigned char *)m->group,
+		    strlen(m->group));
+	}
+	d += sprintf(d, ",\"len\":%zu", n);
+	if (m->orig_len > n)
+		d += sprintf(d, ",\"truncated\":true,\"orig_len\":%zu",
+		    m->orig_len);
+	if (m->seq >= 0)
+		d += sprintf(d, ",\"seq\":%lld", m->seq);
+	if (m->latency_us != LLONG_MIN)
+		d += sprintf(d, ",\"latency_us\":%lld", m->latency_us);
+	if (utf8_valid(p, n)) {
+		d += sprintf(d, ",\"data\":");
+		d += out_json_string(d, p, n);
+	} else {
+		d += sprintf(d, ",\"data_base64\":");
+		d += out_base64(d, p, n);
+	}
+	*d++ = '}';
+	*d++ = '\n';
+	return (size_t)(d - s);
+}
+
+void
+out_msg(const struct out_meta *meta, const void *buf, size_t len)
+{
+	static const struct out_meta none = { .seq = -1,
+	    .latency_us = LLONG_MIN };
+	const unsigned char *p = buf;
+	char *d;
+
+	if (meta == NULL)
+		meta = &none;
+	switch (out.fmt) {
+	case FMT_RAW:
+		if (len >= OUT_FLUSH_AT) {
+			/* Large and verbatim: no copy through the buffer. */
+			out_flush(NULL);
+			size_t off = 0;
+			while (off < len) {
+				ssize_t w = write(STDOUT_FILENO, p + off,
+				    len - off);
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w < 0 && errno == EPIPE)
+					_exit(ND_EXIT_OK);
+				if (w < 0)
+					nd_err(ND_EXIT_RUN,
+					    "write standard output");
+				off += (size_t)w;
+			}
+			return;
+		}
+		memcpy(out_reserve(len), p, len);
+		out.len += len;
+		break;
+	case FMT_TEXT:
+		d = out_reserve(OUT_TEXT_MAX(len) + 1);
+		d += out_text(d, p, len);
+		*d++ = '\n';
+		out.len = (size_t)(d - out.buf);
+		break;
+	case FMT_HEX:
+		d = out_reserve(OUT_HEX_MAX(len));
+		out.len += out_hex(d, p, len);
+		break;
+	case FMT_JSON:
+		d = out_reserve(OUT_JSONSTR_MAX(len) + OUT_META_MAX +
+		    (meta->peer ? OUT_JSONSTR_MAX(strlen(meta->peer)) : 0) +
+		    (meta->group ? OUT_JSONSTR_MAX(strlen(meta->group)) : 0));
+		out.len += json_msg(d, meta, p, len);
+		break;
+	}
+	if (out.len >= OUT_FLUSH_AT)
+		out_flush(NULL);
+}
+
+void
+out_line(const char *line)
+{
+	size_t n = strlen(line);
+	char *d = out_reserve(n + 1);
+
+	memcpy(d, line, n);
+	d[n] = '\n';
+	out.len += n + 1;
+}

@@ -1,0 +1,68 @@
+/*
+ * out.h: the four output formats of SPEC.md (text, raw, hex, json) through
+ * one buffered writer on standard output.
+ */
+#ifndef ND_OUT_H
+#define ND_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum out_format { FMT_TEXT, FMT_RAW, FMT_HEX, FMT_JSON };
+
+/* What is known about one message besides its bytes; NULL/-1 = absent. */
+struct out_meta {
+	const char	*peer;		/* "127.0.0.1:51463" */
+	const char	*group;		/* multicast group, or NULL */
+	long long	 seq;		/* --seq sequence number, or -1 */
+	long long	 latency_us;	/* --seq one-way latency, or LLONG_MIN */
+	size_t		 orig_len;	/* length on the wire if truncated, else 0 */
+};
+
+/* Name of a format, and the format of a name (-1 if unknown). */
+const char	*out_format_name(enum out_format f);
+int		 out_format_parse(const char *name);
+
+/* Set up the writer; MODE names the "mode" key of json objects. */
+void	out_init(enum out_format f, const char *mode);
+
+/* Format one message and queue it; flushed when the buffer fills. */
+void	out_msg(const struct out_meta *meta, const void *buf, size_t len);
+
+/* Queue one preformatted line (a json summary object), newline added. */
+void	out_line(const char *line);
+
+/*
+ * Write everything queued.  A closed standard output (EPIPE) ends the
+ * program with exit 0, another write error with exit 1.  The argument is
+ * unused; it lets the loop call this as a hook.
+ */
+void	out_flush(void *unused);
+
+/* True when nothing is queued. */
+bool	out_empty(void);
+
+/*
+ * Formatters into caller-owned memory, exposed for tests and fuzzing.
+ * Each returns the bytes written; dst must hold the _MAX size.
+ */
+#define OUT_TEXT_MAX(n)		(4 * (n) + 1)
+#define OUT_HEX_MAX(n)		(((n) / 16 + 1) * 80)
+#define OUT_JSONSTR_MAX(n)	(6 * (n) + 2)
+#define OUT_BASE64_MAX(n)	(((n) + 2) / 3 * 4 + 2)
+
+size_t	out_text(char *dst, const unsigned char *src, size_t n);
+size_t	out_hex(char *dst, const unsigned char *src, size_t n);
+size_t	out_json_string(char *dst, const unsigned char *src, size_t n);
+size_t	out_base64(char *dst, const unsigned char *src, size_t n);
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one. */
+size_t	utf8_seq(const unsigned char *p, size_t left);
+bool	utf8_valid(const unsigned char *p, size_t n);
+
+/* ISO 8601 UTC time of now with microseconds into dst (>= 32 bytes). */
+void	out_time(char *dst, size_t cap);
+
+#endif

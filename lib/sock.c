@@ -1,0 +1,188 @@
+/* sock.c: resolving, binding, listening and connecting, IPv4 and IPv6. */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "loop.h"
+#include "sig.h"
+#include "sock.h"
+
+void
+sock_ntoa(const struct sockaddr *sa, char *buf, size_t cap)
+{
+	const void *addr;
+
+	if (sa->sa_family == AF_INET6)
+		addr = &((const struct sockaddr_in6 *)(const void *)sa)->
+		    sin6_addr;
+	else if (sa->sa_family == AF_INET)
+		addr = &((const struct sockaddr_in *)(const void *)sa)->
+		    sin_addr;
+	else {
+		snprintf(buf, cap, "?");
+		return;
+	}
+	if (inet_ntop(sa->sa_family, addr, buf, (socklen_t)cap) == NULL)
+		snprintf(buf, cap, "?");
+}
+
+void
+sock_ntop(const struct sockaddr *sa, char *buf, size_t cap)
+{
+	char a[INET6_ADDRSTRLEN];
+	unsigned port;
+
+	sock_ntoa(sa, a, sizeof(a));
+	if (sa->sa_family == AF_INET6) {
+		port = ntohs(((const struct sockaddr_in6 *)(const void *)sa)->
+		    sin6_port);
+		snprintf(buf, cap, "[%s]:%u", a, port);
+	} else {
+		port = sa->sa_family == AF_INET ? ntohs(((const struct
+		    sockaddr_in *)(const void *)sa)->sin_port) : 0;
+		snprintf(buf, cap, "%s:%u", a, port);
+	}
+}
+
+struct addrinfo *
+sock_resolve(const char *host, long long port, int family, int type,
+    int passive)
+{
+	struct addrinfo hints, *res;
+	char serv[16];
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = type;
+	hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+	snprintf(serv, sizeof(serv), "%lld", port);
+	rc = getaddrinfo(host, serv, &hints, &res);
+	if (rc == EAI_SYSTEM)
+		nd_err(ND_EXIT_RUN, "resolve %s", host);
+	if (rc != 0)
+		nd_errx(ND_EXIT_RUN, "resolve %s: %s", host, gai_strerror(rc));
+	return res;
+}
+
+int
+sock_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -1;
+	return 0;
+}
+
+int
+sock_listen(const struct nd_args *a, int type, char *name, size_t cap)
+{
+	struct addrinfo *res = sock_resolve(a->host, a->port, a->family,
+	    type, 1);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int fd, one = 1;
+
+	sock_ntop(res->ai_addr, name, cap);
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC,
+	    res->ai_protocol);
+	if (fd < 0)
+		nd_err(ND_EXIT_RUN, "socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		nd_err(ND_EXIT_RUN, "setsockopt SO_REUSEADDR");
+	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0)
+		nd_err(ND_EXIT_RUN, "bind %s", name);
+	freeaddrinfo(res);
+	if (type == SOCK_STREAM && listen(fd, (int)a->backlog) < 0)
+		nd_err(ND_EXIT_RUN, "listen %s", name);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+		nd_err(ND_EXIT_RUN, "getsockname");
+	sock_ntop((struct sockaddr *)&ss, name, cap);
+	return fd;
+}
+
+/* Wait for a non-blocking connect; 0 when connected, -1 with errno. */
+static int
+connect_wait(int fd, double timeout)
+{
+	long long deadline = timeout >= 0 ?
+	    loop_now_ms() + (long long)(timeout * 1000 + 0.5) : -1;
+	struct pollfd p[2] = { { fd, POLLOUT, 0 }, { sig_fd(), POLLIN, 0 } };
+	socklen_t sl = sizeof(int);
+	int err = 0;
+
+	for (;;) {
+		long long left = deadline < 0 ? -1 : deadline - loop_now_ms();
+		int n;
+
+		if (deadline >= 0 && left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		n = poll(p, 2, left > 1 << 30 ? 1 << 30 : (int)left);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (sig_caught())
+			nd_exit(ND_EXIT_OK);
+		if (n > 0 && p[0].revents)
+			break;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) < 0)
+		return -1;
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+int
+sock_connect(const struct nd_args *a, double timeout, char *name, size_t cap)
+{
+	struct addrinfo *res = sock_resolve(a->host, a->port, a->family,
+	    SOCK_STREAM, 0), *ai;
+	int fd = -1, saved = 0, one = 1;
+
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		sock_ntop(ai->ai_addr, name, cap);
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol);
+		if (fd < 0) {
+			saved = errno;
+			continue;
+		}
+		if (sock_nonblock(fd) < 0)
+			nd_err(ND_EXIT_RUN, "fcntl");
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
+		    (errno == EINPROGRESS && connect_wait(fd, timeout) == 0))
+			break;
+		saved = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0) {
+		errno = saved;
+		nd_err(ND_EXIT_RUN, "connect %s", name);
+	}
+	/* An interactive client wants each line out at once. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+}
+
+void
+sock_announce(const char *what, const char *name)
+{
+	fprintf(stderr, "netdemo: %s: %s %s\n", err_mode(), what, name);
+	fflush(stderr);
+}

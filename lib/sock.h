@@ -1,0 +1,49 @@
+/*
+ * sock.h: names to addresses, listening and connecting sockets, and the
+ * "listening on" line.  Functions marked (setup) exit with a one-line
+ * message on failure; the rest return -1 with errno kept.
+ */
+#ifndef ND_SOCK_H
+#define ND_SOCK_H
+
+#include <sys/socket.h>
+
+#include <netdb.h>
+#include <stddef.h>
+
+#include "opts.h"
+
+#define SOCK_NAMELEN	(INET6_ADDRSTRLEN + 16)	/* "[addr%if]:port" */
+
+/* "127.0.0.1:4000" or "[::1]:4000" into buf. */
+void	sock_ntop(const struct sockaddr *sa, char *buf, size_t cap);
+
+/* Just the address, no port. */
+void	sock_ntoa(const struct sockaddr *sa, char *buf, size_t cap);
+
+/*
+ * Resolve host and port for type (SOCK_STREAM, SOCK_DGRAM); passive for
+ * an address to bind.  (setup)  Free with freeaddrinfo().
+ */
+struct addrinfo	*sock_resolve(const char *host, long long port, int family,
+		    int type, int passive);
+
+/*
+ * A socket bound to --host/--port, listening if SOCK_STREAM; its real
+ * name (with the kernel's port for --port 0) into name.  (setup)
+ */
+int	sock_listen(const struct nd_args *a, int type, char *name, size_t cap);
+
+/*
+ * A TCP connection to --host/--port within timeout seconds (< 0: the
+ * kernel's), left non-blocking.  Tries every address.  (setup)
+ */
+int	sock_connect(const struct nd_args *a, double timeout, char *name,
+	    size_t cap);
+
+/* Write "netdemo: MODE: listening on NAME" to standard error. */
+void	sock_announce(const char *what, const char *name);
+
+int	sock_nonblock(int fd);
+
+#endif

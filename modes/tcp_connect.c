@@ -1,0 +1,229 @@
+/*
+ * tcp_connect.c: the TCP client.  Standard input (or --message) goes to the
+ * socket while what comes back goes to standard output, both at once on
+ * lib/loop, a buffer per direction as in OpenBSD nc's readwrite(): a large
+ * file never deadlocks against an echo server.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "loop.h"
+#include "mode.h"
+#include "out.h"
+#include "sig.h"
+#include "sock.h"
+#include "stats.h"
+
+struct conn {
+	const struct nd_args	*a;
+	struct loop		*l;
+	int			 fd;
+	char			 name[SOCK_NAMELEN];
+	char			*ibuf;		/* stdin -> socket: [ioff, ilen) */
+	size_t			 ioff, ilen;
+	const char		*msg;		/* --message, else NULL */
+	bool			 in_eof;	/* no more to send */
+	bool			 shut;		/* SHUT_WR done */
+	unsigned char		*rbuf;		/* socket -> stdout */
+	long long		 timeout_ms, last_ms;
+	struct stats		 st;
+	uint64_t		 sent;
+};
+
+static const char *
+pending(const struct conn *c, size_t *n)
+{
+	*n = c->ilen - c->ioff;
+	return (c->msg ? c->msg : c->ibuf) + c->ioff;
+}
+
+/* Set what each fd waits for from the state of the two buffers. */
+static void
+update(struct conn *c)
+{
+	size_t n;
+	unsigned ev = LOOP_IN;
+
+	(void)pending(c, &n);
+	if (n > 0)
+		ev |= LOOP_OUT;
+	else if (c->in_eof && !c->shut) {
+		/* All of the input is out: tell the server, keep reading. */
+		if (shutdown(c->fd, SHUT_WR) < 0 && errno != ENOTCONN)
+			nd_err(ND_EXIT_RUN, "shutdown %s", c->name);
+		c->shut = true;
+	}
+	loop_mod(c->l, c->fd, ev);
+	if (!c->msg && !c->in_eof)
+		loop_mod(c->l, STDIN_FILENO, n == 0 ? LOOP_IN : 0);
+}
+
+static void
+send_pending(struct conn *c)
+{
+	size_t n;
+	const char *p = pending(c, &n);
+
+	while (n > 0) {
+		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			nd_err(ND_EXIT_RUN, "send %s", c->name);
+		}
+		c->ioff += (size_t)w;
+		c->sent += (uint64_t)w;
+		p += w;
+		n -= (size_t)w;
+	}
+	c->ioff = c->ilen = 0;
+}
+
+static void
+on_stdin(struct loop *l, int fd, unsigned rev, void *arg)
+{
+	struct conn *c = arg;
+	ssize_t n;
+
+	(void)rev;
+	n = read(fd, c->ibuf, (size_t)c->a->bufsize);
+	if (n < 0) {
+		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		nd_err(ND_EXIT_RUN, "read standard input");
+	}
+	if (n == 0) {
+		c->in_eof = true;
+		loop_del(l, fd);
+	} else {
+		c->ioff = 0;
+		c->ilen = (size_t)n;
+		c->last_ms = loop_now_ms();
+		send_pending(c);
+	}
+	update(c);
+}
+
+static void
+on_sock(struct loop *l, int fd, unsigned rev, void *arg)
+{
+	struct conn *c = arg;
+	const struct nd_args *a = c->a;
+
+	if (rev & LOOP_OUT)
+		send_pending(c);
+	if (rev & LOOP_IN) {
+		ssize_t n = recv(fd, c->rbuf, (size_t)a->bufsize, 0);
+
+		if (n < 0 && errno != EINTR && errno != EAGAIN &&
+		    errno != EWOULDBLOCK)
+			nd_err(ND_EXIT_RUN, "recv %s", c->name);
+		if (n == 0) {
+			if (a->verbose)
+				nd_warnx("%s: closed by the server", c->name);
+			loop_stop(l, ND_EXIT_OK);
+			return;
+		}
+		if (n > 0) {
+			struct out_meta m = { .peer = c->name, .seq = -1,
+			    .latency_us = LLONG_MIN };
+
+			c->last_ms = loop_now_ms();
+			c->st.messages++;
+			c->st.bytes += (uint64_t)n;
+			if (!a->quiet)
+				out_msg(&m, c->rbuf, (size_t)n);
+			if (a->count > 0 &&
+			    c->st.messages >= (uint64_t)a->count) {
+				loop_stop(l, ND_EXIT_OK);
+				return;
+			}
+		}
+	}
+	update(c);
+}
+
+static int
+on_tick(struct loop *l, void *arg)
+{
+	struct conn *c = arg;
+	long long left;
+
+	out_flush(NULL);
+	if (c->timeout_ms < 0)
+		return -1;
+	left = c->last_ms + c->timeout_ms - loop_now_ms();
+	if (left <= 0) {
+		if (c->a->verbose)
+			nd_warnx("%s: idle for %g s: closing", c->name,
+			    c->a->timeout);
+		loop_stop(l, ND_EXIT_OK);
+		return 0;
+	}
+	return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+static int
+tcp_connect_run(const struct nd_args *a)
+{
+	struct conn c;
+	int status;
+
+	memset(&c, 0, sizeof(c));
+	c.a = a;
+	c.timeout_ms = a->timeout >= 0 ? (long long)(a->timeout * 1000) : -1;
+	c.rbuf = malloc((size_t)a->bufsize);
+	c.ibuf = malloc((size_t)a->bufsize);
+	if (c.rbuf == NULL || c.ibuf == NULL)
+		nd_err(ND_EXIT_RUN, "allocate %lld bytes", a->bufsize);
+	c.fd = sock_connect(a, a->timeout, c.name, sizeof(c.name));
+	if (a->verbose)
+		nd_warnx("connected to %s", c.name);
+	c.l = loop_new(BACKEND_POLL);
+	if (loop_add(c.l, c.fd, LOOP_IN, on_sock, &c) < 0)
+		nd_err(ND_EXIT_RUN, "event loop");
+	if (a->message != NULL) {
+		c.msg = a->message;
+		c.ilen = strlen(a->message);
+		c.in_eof = true;
+	} else if (loop_add(c.l, STDIN_FILENO, LOOP_IN, on_stdin, &c) < 0)
+		nd_err(ND_EXIT_RUN, "event loop");
+	loop_set_tick(c.l, on_tick, &c);
+	stats_start(&c.st);
+	c.last_ms = loop_now_ms();
+	update(&c);
+
+	status = loop_run(c.l);
+
+	if (a->stats || sig_caught())
+		stats_print(&c.st, a);
+	close(c.fd);
+	loop_free(c.l);
+	free(c.rbuf);
+	free(c.ibuf);
+	return status;
+}
+
+static void
+tcp_connect_defaults(struct nd_args *a)
+{
+	a->format = FMT_RAW;
+}
+
+const struct nd_mode tcp_connect_mode = {
+	.name = "tcp-connect",
+	.summary = "TCP client: send a message or standard input, write "
+	    "what comes back",
+	.uses = OPT_MESSAGE,
+	.run = tcp_connect_run,
+	.defaults = tcp_connect_defaults,
+};

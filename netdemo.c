@@ -1,0 +1,95 @@
+/*
+ * netdemo.c: the mode table, --help, --version and `help MODE`; everything
+ * else belongs to the modes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/err.h"
+#include "lib/mode.h"
+#include "lib/opts.h"
+#include "lib/out.h"
+#include "lib/sig.h"
+
+#ifndef ND_VERSION
+#define ND_VERSION "unknown"
+#endif
+
+static const struct nd_mode *const modes[] = {
+	&tcp_serve_mode,
+	&tcp_connect_mode,
+};
+
+#define NMODES	(sizeof(modes) / sizeof(modes[0]))
+
+static const struct nd_mode *
+find_mode(const char *name)
+{
+	for (size_t i = 0; i < NMODES; i++)
+		if (strcmp(modes[i]->name, name) == 0)
+			return modes[i];
+	return NULL;
+}
+
+static const char *
+mode_list(void)
+{
+	static char buf[256];
+	size_t n = 0;
+
+	for (size_t i = 0; i < NMODES && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+		    i ? ", " : "", modes[i]->name);
+	return buf;
+}
+
+static int
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: netdemo MODE [options]\n"
+	    "       netdemo MODE --help | netdemo help MODE\n"
+	    "       netdemo --help | --version\n\nmodes:\n");
+	for (size_t i = 0; i < NMODES; i++)
+		fprintf(fp, "  %-12s %s\n", modes[i]->name, modes[i]->summary);
+	fprintf(fp, "\nSee netdemo(1) for details.\n");
+	fflush(fp);
+	return ferror(fp) ? ND_EXIT_RUN : ND_EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct nd_mode *m;
+	struct nd_args a;
+	int rc;
+
+	if (argc < 2) {
+		usage(stderr);
+		return ND_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return usage(stdout);
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("netdemo %s\n", ND_VERSION);
+		return fflush(stdout) == 0 ? ND_EXIT_OK : ND_EXIT_RUN;
+	}
+	if (strcmp(argv[1], "help") == 0) {
+		if (argc < 3)
+			return usage(stdout);
+		if ((m = find_mode(argv[2])) == NULL)
+			nd_usage("help %s: unknown mode (modes: %s)", argv[2],
+			    mode_list());
+		opts_help(m, stdout);
+		return fflush(stdout) == 0 ? ND_EXIT_OK : ND_EXIT_RUN;
+	}
+	if ((m = find_mode(argv[1])) == NULL)
+		nd_usage("%s: unknown mode (modes: %s)", argv[1], mode_list());
+
+	err_set_mode(m->name);
+	opts_parse(m, argc - 1, argv + 1, &a);
+	out_init(a.format, m->name);
+	sig_init();
+	rc = m->run(&a);
+	nd_exit(rc);
+}
