@@ -20,9 +20,10 @@ else
 BUILD	= build/rel
 endif
 
-LIB	= lib/err.c lib/loop.c lib/opts.c lib/out.c lib/sig.c lib/sock.c \
-	  lib/stats.c
-MODES	= modes/tcp_serve.c modes/tcp_connect.c
+LIB	= lib/dgram.c lib/err.c lib/loop.c lib/mcast.c lib/opts.c lib/out.c \
+	  lib/sig.c lib/sock.c lib/stats.c
+MODES	= modes/tcp_serve.c modes/tcp_connect.c modes/udp_send.c \
+	  modes/udp_recv.c modes/mcast_send.c modes/mcast_recv.c
 SRCS	= netdemo.c $(LIB) $(MODES)
 OBJS	= $(SRCS:%.c=$(BUILD)/%.o)
 BIN	= $(BUILD)/netdemo

@@ -19,6 +19,10 @@
 static const struct nd_mode *const modes[] = {
 	&tcp_serve_mode,
 	&tcp_connect_mode,
+	&udp_send_mode,
+	&udp_recv_mode,
+	&mcast_send_mode,
+	&mcast_recv_mode,
 };
 
 #define NMODES	(sizeof(modes) / sizeof(modes[0]))

@@ -43,7 +43,7 @@ struct opt_row {
 #define LL_MAX	9.2e18
 
 static const struct opt_row rows[] = {
-	{ "host", 'H', "ADDR", K_STR, 0, 0, OPT_COMMON, F(host), NULL,
+	{ "host", 'H', "ADDR", K_STR, 0, 0, OPT_HOST, F(host), NULL,
 	    "address to bind or to reach (IPv4, IPv6 or a name)" },
 	{ "port", 'p', "PORT", K_INT, 0, 65535, OPT_COMMON, F(port), NULL,
 	    "port to bind or to reach" },
@@ -221,6 +221,8 @@ set_value(const struct nd_mode *m, const struct opt_row *r, const char *val,
 	}
 	if (r->off == F(host))
 		a->host_set = true;
+	if (r->off == F(interval))
+		a->interval_set = true;
 	if (r->off == F(iface) && r->kind == K_STR)
 		a->iface_set = true;
 }

@@ -21,7 +21,8 @@ enum {
 	OPT_GROUP	= 1 << 4,	/* --group --interface --ttl --loop --no-loop */
 	OPT_SOURCE	= 1 << 5,	/* --source, repeated --group */
 	OPT_MAXLOSS	= 1 << 6,	/* --max-loss */
-	OPT_COMMON	= 1 << 7	/* SPEC's common rows: always on */
+	OPT_COMMON	= 1 << 7,	/* SPEC's common rows: always on */
+	OPT_HOST	= 1 << 8	/* --host (multicast modes use --group) */
 };
 
 enum backend { BACKEND_PLAIN, BACKEND_SELECT, BACKEND_POLL };
@@ -60,6 +61,7 @@ struct nd_args {
 
 	bool		 host_set;	/* --host was given */
 	bool		 format_set;	/* --format was given */
+	bool		 interval_set;	/* --interval was given */
 	bool		 group_set;	/* --group was given */
 	bool		 iface_set;	/* --interface was given */
 };

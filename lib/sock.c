@@ -98,7 +98,13 @@ sock_listen(const struct nd_args *a, int type, char *name, size_t cap)
 	    res->ai_protocol);
 	if (fd < 0)
 		nd_err(ND_EXIT_RUN, "socket");
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+	/*
+	 * A TCP server restarts at once despite TIME_WAIT; a UDP socket gets
+	 * no SO_REUSEADDR, which would let two receivers share a unicast
+	 * port and only one of them see each datagram.
+	 */
+	if (type == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR,
+	    &one, sizeof(one)) < 0)
 		nd_err(ND_EXIT_RUN, "setsockopt SO_REUSEADDR");
 	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0)
 		nd_err(ND_EXIT_RUN, "bind %s", name);

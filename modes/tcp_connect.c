@@ -223,7 +223,7 @@ const struct nd_mode tcp_connect_mode = {
 	.name = "tcp-connect",
 	.summary = "TCP client: send a message or standard input, write "
 	    "what comes back",
-	.uses = OPT_MESSAGE,
+	.uses = OPT_HOST | OPT_MESSAGE,
 	.run = tcp_connect_run,
 	.defaults = tcp_connect_defaults,
 };

@@ -489,7 +489,7 @@ const struct nd_mode tcp_serve_mode = {
 	.name = "tcp-serve",
 	.summary = "TCP echo server: one client at a time, or all at once "
 	    "with --select or --poll",
-	.uses = OPT_SERVE,
+	.uses = OPT_HOST | OPT_SERVE,
 	.listens = true,
 	.run = tcp_serve_run,
 };

@@ -1,0 +1,289 @@
+/*
+ * mcast.c: group and interface parsing, sender options, RFC 3678 joins
+ * (MCAST_JOIN_GROUP, MCAST_JOIN_SOURCE_GROUP) and silence diagnostics.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "mcast.h"
+
+void
+mcast_defaults(struct nd_args *a)
+{
+	bool v6 = a->family == AF_INET6 ||
+	    (a->group_set && strchr(a->groups[0], ':') != NULL);
+
+	if (!a->group_set && v6)
+		a->groups[0] = MCAST_GROUP6;
+	if (!a->iface_set && v6)
+		a->iface = MCAST_IFACE6;
+}
+
+int
+mcast_group(const char *s, int family, struct sockaddr_storage *g)
+{
+	struct sockaddr_in *g4 = (struct sockaddr_in *)g;
+	struct sockaddr_in6 *g6 = (struct sockaddr_in6 *)g;
+
+	memset(g, 0, sizeof(*g));
+	if (family != AF_INET6 && inet_pton(AF_INET, s, &g4->sin_addr) == 1) {
+		g4->sin_family = AF_INET;
+		if (!IN_MULTICAST(ntohl(g4->sin_addr.s_addr)))
+			nd_usage("--group %s: not a multicast address "
+			    "(224.0.0.0/4)", s);
+		return AF_INET;
+	}
+	if (family != AF_INET && inet_pton(AF_INET6, s, &g6->sin6_addr) == 1) {
+		g6->sin6_family = AF_INET6;
+		if (!IN6_IS_ADDR_MULTICAST(&g6->sin6_addr))
+			nd_usage("--group %s: not a multicast address "
+			    "(ff00::/8)", s);
+		return AF_INET6;
+	}
+	nd_usage("--group %s: not an IPv%s address", s,
+	    family == AF_INET ? "4" : family == AF_INET6 ? "6" : "4 or IPv6");
+}
+
+void
+mcast_source(const char *s, int family, struct sockaddr_storage *src)
+{
+	memset(src, 0, sizeof(*src));
+	src->ss_family = (sa_family_t)family;
+	if (family == AF_INET && inet_pton(AF_INET, s,
+	    &((struct sockaddr_in *)src)->sin_addr) == 1)
+		return;
+	if (family == AF_INET6 && inet_pton(AF_INET6, s,
+	    &((struct sockaddr_in6 *)src)->sin6_addr) == 1)
+		return;
+	nd_usage("--source %s: not an IPv%d address like the group", s,
+	    family == AF_INET ? 4 : 6);
+}
+
+static bool
+addr_is(const struct sockaddr *sa, int family, const void *addr)
+{
+	if (sa == NULL || sa->sa_family != family)
+		return false;
+	if (family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)(const void *)sa)->
+		    sin_addr, addr, sizeof(struct in_addr)) == 0;
+	return memcmp(&((const struct sockaddr_in6 *)(const void *)sa)->
+	    sin6_addr, addr, sizeof(struct in6_addr)) == 0;
+}
+
+void
+mcast_iface(const char *spec, int family, struct mcast_if *ifc)
+{
+	struct ifaddrs *ifs, *i;
+	unsigned char addr[sizeof(struct in6_addr)];
+	int afam = 0;
+	bool found = false;
+
+	memset(ifc, 0, sizeof(*ifc));
+	if (inet_pton(AF_INET, spec, addr) == 1)
+		afam = AF_INET;
+	else if (inet_pton(AF_INET6, spec, addr) == 1)
+		afam = AF_INET6;
+	else if (strlen(spec) >= IF_NAMESIZE)
+		nd_errx(ND_EXIT_RUN, "interface %s: no such interface", spec);
+	if (getifaddrs(&ifs) < 0)
+		nd_err(ND_EXIT_RUN, "getifaddrs");
+	/* By address: find its name; by name: find its IPv4 address. */
+	for (i = ifs; i != NULL; i = i->ifa_next) {
+		if (afam ? !addr_is(i->ifa_addr, afam, addr) :
+		    strcmp(i->ifa_name, spec) != 0)
+			continue;
+		if (!found) {
+			snprintf(ifc->name, sizeof(ifc->name), "%s",
+			    i->ifa_name);
+			ifc->flags = i->ifa_flags;
+			found = true;
+		}
+		if (afam == AF_INET) {
+			memcpy(&ifc->addr4, addr, sizeof(ifc->addr4));
+			ifc->has4 = true;
+		} else if (!ifc->has4 && i->ifa_addr != NULL &&
+		    i->ifa_addr->sa_family == AF_INET) {
+			ifc->addr4 = ((struct sockaddr_in *)(void *)
+			    i->ifa_addr)->sin_addr;
+			ifc->has4 = true;
+		}
+	}
+	freeifaddrs(ifs);
+	if (!found && afam)
+		nd_errx(ND_EXIT_RUN, "interface %s: no interface has this "
+		    "address", spec);
+	if (!found || (ifc->index = if_nametoindex(ifc->name)) == 0)
+		nd_errx(ND_EXIT_RUN, "interface %s: no such interface", spec);
+	if (afam && afam != family)
+		nd_usage("--interface %s: not an IPv%d address like the group",
+		    spec, family == AF_INET ? 4 : 6);
+	if (family == AF_INET && !ifc->has4)
+		nd_errx(ND_EXIT_RUN, "interface %s: has no IPv4 address", spec);
+}
+
+void
+mcast_sender(int fd, int family, const struct mcast_if *ifc,
+    const struct nd_args *a)
+{
+	int ttl = (int)a->ttl;
+
+	if (family == AF_INET) {
+		unsigned char t = (unsigned char)a->ttl,
+		    loop = (unsigned char)a->loop;
+
+		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &ifc->addr4,
+		    sizeof(ifc->addr4)) < 0)
+			nd_err(ND_EXIT_RUN, "interface %s", ifc->name);
+		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &t,
+		    sizeof(t)) < 0)
+			nd_err(ND_EXIT_RUN, "setsockopt IP_MULTICAST_TTL");
+		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop,
+		    sizeof(loop)) < 0)
+			nd_err(ND_EXIT_RUN, "setsockopt IP_MULTICAST_LOOP");
+		return;
+	}
+	unsigned idx = ifc->index, loop6 = (unsigned)a->loop;
+
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx,
+	    sizeof(idx)) < 0)
+		nd_err(ND_EXIT_RUN, "interface %s", ifc->name);
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &ttl,
+	    sizeof(ttl)) < 0)
+		nd_err(ND_EXIT_RUN, "setsockopt IPV6_MULTICAST_HOPS");
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &loop6,
+	    sizeof(loop6)) < 0)
+		nd_err(ND_EXIT_RUN, "setsockopt IPV6_MULTICAST_LOOP");
+}
+
+static int
+membership(int fd, int join, const struct sockaddr_storage *g,
+    const struct sockaddr_storage *src, const struct mcast_if *ifc)
+{
+	int level = g->ss_family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
+
+	if (src == NULL) {
+		struct group_req gr;
+
+		memset(&gr, 0, sizeof(gr));
+		gr.gr_interface = ifc->index;
+		memcpy(&gr.gr_group, g, sizeof(*g));
+		return setsockopt(fd, level, join ? MCAST_JOIN_GROUP :
+		    MCAST_LEAVE_GROUP, &gr, sizeof(gr));
+	}
+	struct group_source_req gsr;
+
+	memset(&gsr, 0, sizeof(gsr));
+	gsr.gsr_interface = ifc->index;
+	memcpy(&gsr.gsr_group, g, sizeof(*g));
+	memcpy(&gsr.gsr_source, src, sizeof(*src));
+	return setsockopt(fd, level, join ? MCAST_JOIN_SOURCE_GROUP :
+	    MCAST_LEAVE_SOURCE_GROUP, &gsr, sizeof(gsr));
+}
+
+void
+mcast_join(int fd, const struct sockaddr_storage *g,
+    const struct sockaddr_storage *src, const struct mcast_if *ifc)
+{
+	char gs[INET6_ADDRSTRLEN], ss[INET6_ADDRSTRLEN];
+
+	if (membership(fd, 1, g, src, ifc) == 0)
+		return;
+	inet_ntop(g->ss_family, g->ss_family == AF_INET ?
+	    (const void *)&((const struct sockaddr_in *)g)->sin_addr :
+	    (const void *)&((const struct sockaddr_in6 *)g)->sin6_addr, gs,
+	    sizeof(gs));
+	if (src == NULL)
+		nd_err(ND_EXIT_RUN, "join %s on %s", gs, ifc->name);
+	inet_ntop(src->ss_family, src->ss_family == AF_INET ?
+	    (const void *)&((const struct sockaddr_in *)src)->sin_addr :
+	    (const void *)&((const struct sockaddr_in6 *)src)->sin6_addr, ss,
+	    sizeof(ss));
+	nd_err(ND_EXIT_RUN, "join %s from %s on %s", gs, ss, ifc->name);
+}
+
+void
+mcast_leave(int fd, const struct sockaddr_storage *g,
+    const struct sockaddr_storage *src, const struct mcast_if *ifc)
+{
+	if (membership(fd, 0, g, src, ifc) < 0)
+		nd_warn("leave group on %s", ifc->name);
+}
+
+/* The first line of a small file under /proc, or -1. */
+static int
+read_int(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	int v = -1;
+
+	if (fp == NULL)
+		return -1;
+	if (fscanf(fp, "%d", &v) != 1)
+		v = -1;
+	fclose(fp);
+	return v;
+}
+
+void
+mcast_diagnose(const struct sockaddr_storage *g, const struct mcast_if *ifc,
+    long long port)
+{
+	char path[128];
+	struct stat sb;
+	int fd, rp_all, rp_if;
+
+	nd_warnx("checks for %s on %s port %lld:", g->ss_family == AF_INET ?
+	    "IPv4 multicast" : "IPv6 multicast", ifc->name, port);
+	/* A route lookup for the group says whether it can leave at all. */
+	if ((fd = socket(g->ss_family, SOCK_DGRAM, 0)) >= 0) {
+		struct sockaddr_storage d = *g;
+
+		((struct sockaddr_in *)&d)->sin_port = htons((uint16_t)
+		    (port ? port : 9));
+		if (g->ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&d)->sin6_scope_id = ifc->index;
+		if (connect(fd, (struct sockaddr *)&d, g->ss_family ==
+		    AF_INET ? sizeof(struct sockaddr_in) :
+		    sizeof(struct sockaddr_in6)) < 0)
+			nd_warnx("  no route: the host has no route for the "
+			    "group (%s); add one, e.g. ip route add "
+			    "224.0.0.0/4 dev %s", strerror(errno), ifc->name);
+		else
+			nd_warnx("  route: the host has a route for the group");
+		close(fd);
+	}
+	if (!(ifc->flags & IFF_MULTICAST))
+		nd_warnx("  %s has no MULTICAST flag%s", ifc->name,
+		    (ifc->flags & IFF_LOOPBACK) && g->ss_family == AF_INET ?
+		    " (IPv4 on loopback works without it)" :
+		    "; ip link set dev IFACE multicast on");
+	if (g->ss_family == AF_INET) {
+		rp_all = read_int("/proc/sys/net/ipv4/conf/all/rp_filter");
+		snprintf(path, sizeof(path),
+		    "/proc/sys/net/ipv4/conf/%s/rp_filter", ifc->name);
+		rp_if = read_int(path);
+		if (rp_all > 0 || rp_if > 0)
+			nd_warnx("  rp_filter is %d on %s (all: %d): datagrams "
+			    "from sources not routed back through %s are "
+			    "dropped", rp_if, ifc->name, rp_all, ifc->name);
+		else if (rp_if == 0)
+			nd_warnx("  rp_filter: off on %s", ifc->name);
+	}
+	if (stat("/proc/net/ip_tables_names", &sb) == 0 || stat("/usr/sbin/nft",
+	    &sb) == 0)
+		nd_warnx("  firewall: check that UDP port %lld is allowed "
+		    "(nft list ruleset; iptables -L)", port);
+	nd_warnx("  sender: is one running, with --ttl large enough for "
+	    "the routers between, and --loop if it is on this host?");
+}
