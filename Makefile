@@ -32,14 +32,16 @@ all: netdemo
 
 # ./netdemo is the build in use: the release one, or SANITIZE=1's.
 netdemo: $(BIN)
-	cp $(BIN) netdemo
+	@cp $(BIN) netdemo
 
 $(BIN): $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $(OBJS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $(OBJS)
 
 $(BUILD)/%.o: %.c lib/*.h Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(ND_CFLAGS) -Ilib -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) $(ND_CFLAGS) -Ilib -c -o $@ $<
 
 check: netdemo
 	@ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \

@@ -232,12 +232,28 @@ dgram_rcvbuf(int fd)
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 }
 
-/* The destination of a received datagram, from IP(V6)_PKTINFO. */
+/*
+ * The destination of a received datagram, from IP(V6)_PKTINFO, and its
+ * TTL or hop limit (IP_RECVTTL, IPV6_RECVHOPLIMIT) into *ttl.
+ */
 static bool
-dst_of(struct msghdr *msg, struct sockaddr_storage *dst)
+dst_of(struct msghdr *msg, struct sockaddr_storage *dst, int *ttl)
 {
+	bool found = false;
+
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL;
 	    c = CMSG_NXTHDR(msg, c)) {
+#ifdef IP_TTL
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) {
+			memcpy(ttl, CMSG_DATA(c), sizeof(*ttl));
+			continue;
+		}
+#endif
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_HOPLIMIT) {
+			memcpy(ttl, CMSG_DATA(c), sizeof(*ttl));
+			continue;
+		}
 #ifdef IP_PKTINFO
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
 			struct in_pktinfo pi;
@@ -247,7 +263,8 @@ dst_of(struct msghdr *msg, struct sockaddr_storage *dst)
 			memset(s, 0, sizeof(*s));
 			s->sin_family = AF_INET;
 			s->sin_addr = pi.ipi_addr;
-			return true;
+			found = true;
+			continue;
 		}
 #endif
 		if (c->cmsg_level == IPPROTO_IPV6 &&
@@ -259,10 +276,10 @@ dst_of(struct msghdr *msg, struct sockaddr_storage *dst)
 			memset(s, 0, sizeof(*s));
 			s->sin6_family = AF_INET6;
 			s->sin6_addr = pi.ipi6_addr;
-			return true;
+			found = true;
 		}
 	}
-	return false;
+	return found;
 }
 
 static bool
@@ -283,13 +300,14 @@ same_addr(const struct sockaddr_storage *x, const struct sockaddr_storage *y)
  * receiver did not join (another process's group on a wildcard socket).
  */
 static int
-which_group(const struct dgram_rx *rx, struct msghdr *msg)
+which_group(const struct dgram_rx *rx, struct msghdr *msg, int *ttl)
 {
 	struct sockaddr_storage dst;
 
+	*ttl = 0;
 	if (rx->ngroups == 0)
 		return 0;
-	if (!dst_of(msg, &dst))
+	if (!dst_of(msg, &dst, ttl))
 		return rx->ngroups == 1 ? 0 : -1;
 	for (int i = 0; i < rx->ngroups; i++)
 		if (same_addr(&dst, &rx->groups[i]))
@@ -300,11 +318,11 @@ which_group(const struct dgram_rx *rx, struct msghdr *msg)
 static void
 on_datagram(const struct dgram_rx *rx, struct stats *st, unsigned char *buf,
     size_t got, size_t wire, const struct sockaddr_storage *from,
-    const char *group)
+    const char *group, int ttl)
 {
 	const struct nd_args *a = rx->a;
 	struct out_meta m = { .group = group, .seq = -1,
-	    .latency_us = LLONG_MIN };
+	    .latency_us = LLONG_MIN, .ttl = ttl };
 	char peer[SOCK_NAMELEN];
 	unsigned char *p = buf;
 	size_t len = got;
@@ -370,7 +388,7 @@ dgram_recv(const struct dgram_rx *rx)
 		    .msg_namelen = sizeof(from), .msg_iov = &iov,
 		    .msg_iovlen = 1, .msg_control = cm.buf,
 		    .msg_controllen = rx->ngroups ? sizeof(cm.buf) : 0 };
-		int flags = MSG_DONTWAIT, g;
+		int flags = MSG_DONTWAIT, g, ttl;
 		ssize_t n;
 
 #ifdef __linux__
@@ -396,7 +414,7 @@ dgram_recv(const struct dgram_rx *rx)
 				continue;
 			nd_err(ND_EXIT_RUN, "recv");
 		}
-		if ((g = which_group(rx, &msg)) < 0)
+		if ((g = which_group(rx, &msg, &ttl)) < 0)
 			continue;
 		if (timeout_ns >= 0)
 			last = stats_now_ns();
@@ -404,7 +422,7 @@ dgram_recv(const struct dgram_rx *rx)
 		    (size_t)n : (size_t)a->bufsize,
 		    (msg.msg_flags & MSG_TRUNC) && (size_t)n <=
 		    (size_t)a->bufsize ? (size_t)a->bufsize + 1 : (size_t)n,
-		    &from, rx->ngroups ? gname[g] : NULL);
+		    &from, rx->ngroups ? gname[g] : NULL, ttl);
 	}
 	out_flush(NULL);
 	if (timed_out) {

@@ -335,6 +335,8 @@ json_msg(char *d, const struct out_meta *m, const unsigned char *p,
 	if (m->orig_len > n)
 		d += sprintf(d, ",\"truncated\":true,\"orig_len\":%zu",
 		    m->orig_len);
+	if (m->ttl > 0)
+		d += sprintf(d, ",\"ttl\":%d", m->ttl);
 	if (m->seq >= 0)
 		d += sprintf(d, ",\"seq\":%lld", m->seq);
 	if (m->latency_us != LLONG_MIN)

@@ -19,6 +19,7 @@ struct out_meta {
 	long long	 seq;		/* --seq sequence number, or -1 */
 	long long	 latency_us;	/* --seq one-way latency, or LLONG_MIN */
 	size_t		 orig_len;	/* length on the wire if truncated, else 0 */
+	int		 ttl;		/* multicast: TTL or hop limit received, 0 = unknown */
 };
 
 /* Name of a format, and the format of a name (-1 if unknown). */

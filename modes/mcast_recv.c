@@ -55,6 +55,9 @@ bind_wildcard(int fam, const struct nd_args *a, char *name, size_t cap,
 #ifdef IP_PKTINFO
 		(void)setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 #endif
+#ifdef IP_RECVTTL
+		(void)setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
+#endif
 	} else {
 		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)
 		    a->port);
@@ -65,6 +68,8 @@ bind_wildcard(int fam, const struct nd_args *a, char *name, size_t cap,
 		    sizeof(zero));
 #endif
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+		    sizeof(one));
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one,
 		    sizeof(one));
 	}
 	(void)zero;
