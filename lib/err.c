@@ -21,7 +21,7 @@ err_mode(void)
 	return err_modename;
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 verr(int with_errno, int saved, const char *fmt, va_list ap)
 {
 	char line[1024];
