@@ -32,7 +32,7 @@ all: netdemo
 
 # ./netdemo is the build in use: the release one, or SANITIZE=1's.
 netdemo: $(BIN)
-	@cp $(BIN) netdemo
+	@cp $(BIN) netdemo.tmp && mv -f netdemo.tmp netdemo
 
 $(BIN): $(OBJS)
 	@echo "  LD      $@"
@@ -51,6 +51,57 @@ check: netdemo
 demo: netdemo
 	@NETDEMO=$(CURDIR)/netdemo sh test/demo.sh
 
+# libFuzzer harnesses (clang): each runs FUZZ_SECONDS on a scratch copy
+# of its checked-in corpus; a crash or a failed property fails the target.
+FUZZ_SECONDS ?= 60
+FUZZ_CC	= clang
+FUZZ_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	  -fno-sanitize-recover=all
+FUZZERS	= opts parse out seq
+FUZZ_OBJS = $(LIB:%.c=build/fuzz/%.o) $(MODES:%.c=build/fuzz/%.o)
+
+build/fuzz/%.o: %.c lib/*.h Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (fuzz)"
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(ND_CFLAGS) \
+	    -Ilib -c -o $@ $<
+
+build/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz.h $(FUZZ_OBJS)
+	@echo "  LD      $@"
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(ND_CFLAGS) -Ilib \
+	    -o $@ $< $(FUZZ_OBJS)
+
+# Keep the objects between runs.
+.SECONDARY: $(FUZZ_OBJS)
+
+fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
+	@for f in $(FUZZERS); do \
+	    rm -rf build/fuzz/corpus-$$f; mkdir -p build/fuzz/corpus-$$f; \
+	    echo "fuzz_$$f: $(FUZZ_SECONDS) s"; \
+	    if ! UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	        build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) \
+	        -close_fd_mask=1 -timeout=10 -rss_limit_mb=1024 \
+	        -artifact_prefix=build/fuzz/crash-$$f- \
+	        build/fuzz/corpus-$$f test/fuzz/corpus/$$f \
+	        > build/fuzz/$$f.log 2>&1; then \
+	        grep -v '^netdemo: ' build/fuzz/$$f.log | tail -n 40; \
+	        echo "fuzz_$$f: FAILED (log: build/fuzz/$$f.log)"; exit 1; \
+	    fi; \
+	    grep -E '^Done [0-9]+ runs' build/fuzz/$$f.log; \
+	done
+
+# Static analysis: clang-tidy (.clang-tidy), cppcheck, shellcheck, mandoc.
+LINT_SH	= .ci/run test/run test/demo.sh test/*.bash $(wildcard bench/*.sh)
+lint:
+	clang-tidy --quiet $(SRCS) -- -std=c11 -D_DEFAULT_SOURCE -Ilib
+	cppcheck --enable=warning,performance,portability --error-exitcode=1 \
+	    --std=c11 -D_DEFAULT_SOURCE '-D_Noreturn=__attribute__((noreturn))' \
+	    -D__linux__ -D__GNUC__ -Ilib --inline-suppr -q lib modes netdemo.c \
+	    test/fuzz
+	shellcheck $(LINT_SH)
+	shellcheck -s bash test/*.bats
+	mandoc -Tlint -W warning man/netdemo.1
+
 install: netdemo
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 netdemo $(DESTDIR)$(BINDIR)/netdemo
@@ -62,4 +113,4 @@ uninstall:
 clean:
 	rm -rf build netdemo
 
-.PHONY: all check demo install uninstall clean netdemo
+.PHONY: all check demo fuzz lint install uninstall clean netdemo

@@ -144,7 +144,7 @@ dgram_send(const struct dgram_tx *tx)
 	/* A file on standard input goes as fast as it reads unless -i says. */
 	if (a->use_stdin && !a->interval_set)
 		iv_ns = 0;
-	stats_start(&st);
+	stats_start(&st, NULL);
 	for (n = 0; a->count == 0 || n < (unsigned long long)a->count; n++) {
 		size_t len;
 
@@ -366,6 +366,7 @@ dgram_recv(const struct dgram_rx *rx)
 		char		buf[256];
 	} cm;
 	struct stats st;
+	struct seqstat *seq;
 	long long timeout_ns = a->timeout >= 0 ? (long long)(a->timeout * 1e9) :
 	    -1, last;
 	bool timed_out = false;
@@ -376,10 +377,10 @@ dgram_recv(const struct dgram_rx *rx)
 	for (int i = 0; i < rx->ngroups; i++)
 		sock_ntoa((const struct sockaddr *)&rx->groups[i], gname[i],
 		    sizeof(gname[i]));
-	st.seq = a->seq ? calloc(1, sizeof(struct seqstat)) : NULL;
-	if (a->seq && st.seq == NULL)
+	seq = a->seq ? calloc(1, sizeof(*seq)) : NULL;
+	if (a->seq && seq == NULL)
 		nd_err(ND_EXIT_RUN, "allocate");
-	stats_start(&st);
+	stats_start(&st, seq);
 	last = st.start_ns;
 	while (a->count == 0 || st.messages < (uint64_t)a->count) {
 		struct sockaddr_storage from;

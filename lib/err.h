@@ -32,4 +32,10 @@ void	nd_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Exit after flushing standard output (see out.h); used by every exit path. */
 _Noreturn void	nd_exit(int code);
 
+/*
+ * Called by nd_exit and nd_usage instead of exit(3) when set; must not
+ * return (the fuzz harnesses longjmp out of option parsing with it).
+ */
+extern void	(*err_exit_hook)(int code);
+
 #endif

@@ -265,7 +265,7 @@ run_select(struct loop *l, int ms)
 
 	if (ms >= 0) {
 		tv.tv_sec = ms / 1000;
-		tv.tv_usec = (ms % 1000) * 1000;
+		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 		tvp = &tv;
 	}
 	n = select(top + 1, &r, &w, NULL, tvp);

@@ -94,11 +94,11 @@ static const struct opt_row rows[] = {
 	    "multicast group" },
 	{ "interface", 'I', "ADDR|NAME", K_STR, 0, 0, OPT_GROUP, F(iface),
 	    NULL, "multicast interface, by address or name" },
-	{ "ttl", 0, "N", K_INT, 0, 255, OPT_GROUP, F(ttl), NULL,
+	{ "ttl", 0, "N", K_INT, 0, 255, OPT_MSEND, F(ttl), NULL,
 	    "multicast TTL (IPv6 hop limit)" },
-	{ "loop", 0, NULL, K_SET, 1, 0, OPT_GROUP, F(loop), NULL,
+	{ "loop", 0, NULL, K_SET, 1, 0, OPT_MSEND, F(loop), NULL,
 	    "deliver to receivers on this host too" },
-	{ "no-loop", 0, NULL, K_SET, 0, 0, OPT_GROUP, F(loop), NULL,
+	{ "no-loop", 0, NULL, K_SET, 0, 0, OPT_MSEND, F(loop), NULL,
 	    "do not deliver to receivers on this host" },
 	{ "source", 0, "ADDR", K_STR, 0, 0, OPT_SOURCE, F(source), NULL,
 	    "join source-specific: accept only ADDR's datagrams" },
@@ -162,17 +162,23 @@ static void
 set_value(const struct nd_mode *m, const struct opt_row *r, const char *val,
     struct nd_args *a)
 {
+	/* Fields are reached by offset; memcpy keeps the types honest. */
 	char *base = (char *)a;
 	const char *why;
+	long long ll;
 	double d;
-	int f;
+	bool b;
+	int f, i;
 
 	switch (r->kind) {
 	case K_FLAG:
-		*(bool *)(base + r->off) = true;
+		b = true;
+		memcpy(base + r->off, &b, sizeof(b));
 		break;
 	case K_COUNT:
-		(*(int *)(base + r->off))++;
+		memcpy(&i, base + r->off, sizeof(i));
+		i++;
+		memcpy(base + r->off, &i, sizeof(i));
 		break;
 	case K_INT:
 	case K_TIME:
@@ -183,15 +189,16 @@ set_value(const struct nd_mode *m, const struct opt_row *r, const char *val,
 				    r->name, val, r->min, r->max);
 			nd_usage("--%s %s: %s", r->name, val, why);
 		}
-		if (r->kind == K_INT)
-			*(long long *)(base + r->off) = (long long)d;
-		else
-			*(double *)(base + r->off) = d;
+		if (r->kind == K_INT) {
+			ll = (long long)d;
+			memcpy(base + r->off, &ll, sizeof(ll));
+		} else
+			memcpy(base + r->off, &d, sizeof(d));
 		break;
 	case K_STR:
 		if (*val == '\0')
 			nd_usage("--%s: empty argument", r->name);
-		*(const char **)(base + r->off) = val;
+		memcpy(base + r->off, &val, sizeof(val));
 		break;
 	case K_FORMAT:
 		if ((f = out_format_parse(val)) < 0)
@@ -201,7 +208,8 @@ set_value(const struct nd_mode *m, const struct opt_row *r, const char *val,
 		a->format_set = true;
 		break;
 	case K_SET:
-		*(int *)(base + r->off) = (int)r->min;
+		i = (int)r->min;
+		memcpy(base + r->off, &i, sizeof(i));
 		break;
 	case K_GROUP:
 		if (*val == '\0')
@@ -216,8 +224,8 @@ set_value(const struct nd_mode *m, const struct opt_row *r, const char *val,
 		break;
 	case K_HELP:
 		opts_help(m, stdout);
-		fflush(stdout);
-		exit(ferror(stdout) ? ND_EXIT_RUN : ND_EXIT_OK);
+		nd_exit(fflush(stdout) != 0 || ferror(stdout) ? ND_EXIT_RUN :
+		    ND_EXIT_OK);
 	}
 	if (r->off == F(host))
 		a->host_set = true;
@@ -289,14 +297,18 @@ opts_parse(const struct nd_mode *m, int argc, char **argv, struct nd_args *a)
 				*s++ = ':';
 		}
 	}
-	memset(&lo[NROWS], 0, sizeof(lo[NROWS]));
+	lo[NROWS] = (struct option){ 0 };
 	*s = '\0';
 
 	opterr = 0;
+#ifdef __GLIBC__
+	optind = 0;	/* full reset, even after an aborted parse */
+#else
 	optind = 1;
+#endif
 	for (;;) {
 		const struct opt_row *r = NULL;
-		int prev = optind;
+		int prev = optind > 0 ? optind : 1;
 
 		idx = -1;
 		/* "+" keeps getopt from permuting: operands are errors. */
@@ -362,8 +374,9 @@ print_default(const struct opt_row *r, const struct nd_args *a, FILE *fp)
 
 	switch (r->kind) {
 	case K_INT: {
-		long long v = *(const long long *)(base + r->off);
+		long long v;
 
+		memcpy(&v, base + r->off, sizeof(v));
 		if (r->unset != NULL && (v == 0 || (r->off == F(size) &&
 		    v < 0)))
 			fprintf(fp, " (default: %s)", r->unset);
@@ -372,8 +385,9 @@ print_default(const struct opt_row *r, const struct nd_args *a, FILE *fp)
 		break;
 	}
 	case K_TIME: {
-		double v = *(const double *)(base + r->off);
+		double v;
 
+		memcpy(&v, base + r->off, sizeof(v));
 		if (r->unset != NULL && v < 0)
 			fprintf(fp, " (default: %s)", r->unset);
 		else
@@ -381,8 +395,9 @@ print_default(const struct opt_row *r, const struct nd_args *a, FILE *fp)
 		break;
 	}
 	case K_STR: {
-		const char *v = *(const char *const *)(base + r->off);
+		const char *v;
 
+		memcpy(&v, base + r->off, sizeof(v));
 		if (v != NULL)
 			fprintf(fp, " (default: %s)", v);
 		else if (r->off == F(message))

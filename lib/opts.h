@@ -18,11 +18,12 @@ enum {
 	OPT_MESSAGE	= 1 << 1,	/* --message */
 	OPT_SEND	= 1 << 2,	/* --interval --size --stdin */
 	OPT_SEQ		= 1 << 3,	/* --seq */
-	OPT_GROUP	= 1 << 4,	/* --group --interface --ttl --loop --no-loop */
+	OPT_GROUP	= 1 << 4,	/* --group --interface */
 	OPT_SOURCE	= 1 << 5,	/* --source, repeated --group */
 	OPT_MAXLOSS	= 1 << 6,	/* --max-loss */
 	OPT_COMMON	= 1 << 7,	/* SPEC's common rows: always on */
-	OPT_HOST	= 1 << 8	/* --host (multicast modes use --group) */
+	OPT_HOST	= 1 << 8,	/* --host (multicast modes use --group) */
+	OPT_MSEND	= 1 << 9	/* --ttl --loop --no-loop */
 };
 
 enum backend { BACKEND_PLAIN, BACKEND_SELECT, BACKEND_POLL };

@@ -13,7 +13,7 @@
 #include "err.h"
 #include "out.h"
 
-#define OUT_FLUSH_AT	(64 * 1024)	/* write out once this much is queued */
+#define OUT_FLUSH_AT	((size_t)64 * 1024)	/* write out once this much is queued */
 #define OUT_META_MAX	512		/* json keys besides the payload */
 
 static const char *const fmt_names[] = { "text", "raw", "hex", "json" };

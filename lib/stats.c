@@ -31,12 +31,10 @@ stats_wall_us(void)
 }
 
 void
-stats_start(struct stats *s)
+stats_start(struct stats *s, struct seqstat *seq)
 {
-	struct seqstat *q = s->seq;
-
 	memset(s, 0, sizeof(*s));
-	s->seq = q;
+	s->seq = seq;
 	s->start_ns = stats_now_ns();
 }
 
@@ -122,16 +120,14 @@ seq_account(struct seqstat *q, uint64_t seq, int64_t sent_us, int64_t now_us)
 		q->highest = seq;
 		window_test_set(q, seq);
 		q->unique++;
-	} else if (q->highest - seq >= SEQ_WINDOW) {
-		/* Too old to tell a duplicate from a straggler: a straggler. */
-		q->out_of_order++;
-		q->unique++;
-		if (seq < q->first)
-			q->first = seq;
-	} else if (window_test_set(q, seq)) {
+	} else if (q->highest - seq < SEQ_WINDOW && window_test_set(q, seq)) {
 		q->duplicated++;
 		return lat;
 	} else {
+		/*
+		 * Behind the highest: out of order.  Past the window a
+		 * duplicate cannot be told from a straggler; count a straggler.
+		 */
 		q->out_of_order++;
 		q->unique++;
 		if (seq < q->first)

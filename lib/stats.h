@@ -44,7 +44,8 @@ struct stats {
 };
 
 long long	stats_now_ns(void);
-void		stats_start(struct stats *s);
+/* Zero the counters and start the clock; seq: --seq state, or NULL. */
+void		stats_start(struct stats *s, struct seqstat *seq);
 
 /* Microseconds since the epoch, for --seq send times. */
 int64_t		stats_wall_us(void);

@@ -76,7 +76,7 @@ mcast_send_defaults(struct nd_args *a)
 const struct nd_mode mcast_send_mode = {
 	.name = "mcast-send",
 	.summary = "send datagrams to a multicast group through an interface",
-	.uses = OPT_MESSAGE | OPT_SEND | OPT_SEQ | OPT_GROUP,
+	.uses = OPT_MESSAGE | OPT_SEND | OPT_SEQ | OPT_GROUP | OPT_MSEND,
 	.defaults = mcast_send_defaults,
 	.run = mcast_send_run,
 };

@@ -198,7 +198,7 @@ tcp_connect_run(const struct nd_args *a)
 	} else if (loop_add(c.l, STDIN_FILENO, LOOP_IN, on_stdin, &c) < 0)
 		nd_err(ND_EXIT_RUN, "event loop");
 	loop_set_tick(c.l, on_tick, &c);
-	stats_start(&c.st);
+	stats_start(&c.st, NULL);
 	c.last_ms = loop_now_ms();
 	update(&c);
 

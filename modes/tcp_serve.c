@@ -182,23 +182,25 @@ client_update(struct server *s, struct client *c)
 	loop_mod(s->l, c->fd, ev);
 }
 
-static void
+/* Read once and echo what can go at once; false if the client is gone. */
+static bool
 client_read(struct server *s, struct client *c)
 {
 	const struct nd_args *a = s->a;
-	ssize_t n;
+	ssize_t n, w;
 
 	n = recv(c->fd, s->rbuf, (size_t)a->bufsize, 0);
 	if (n < 0) {
-		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
-			client_close(s, c, strerror(errno));
-		return;
+		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+			return true;
+		client_close(s, c, strerror(errno));
+		return false;
 	}
 	if (s->timeout_ms >= 0)
 		c->last_ms = loop_now_ms();
 	if (n == 0) {
 		c->eof = true;
-		return;
+		return true;
 	}
 	s->st.messages++;
 	s->st.bytes += (uint64_t)n;
@@ -212,26 +214,23 @@ client_read(struct server *s, struct client *c)
 		out_msg(&m, s->rbuf, (size_t)n);
 	}
 	if (a->sink)
-		return;
-	if (c->off == c->len) {
-		/* Nothing queued: try the echo at once, keep only the rest. */
-		ssize_t w;
-
-		do
-			w = send(c->fd, s->rbuf, (size_t)n, MSG_NOSIGNAL);
-		while (w < 0 && errno == EINTR);
-		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-			client_close(s, c, strerror(errno));
-			return;
-		}
-		if (w < 0)
-			w = 0;
-		s->st.bytes_out += (uint64_t)w;
-		if (w < n)
-			(void)client_queue(s, c, s->rbuf + w, (size_t)(n - w));
-		return;
+		return true;
+	if (c->off < c->len)
+		return client_queue(s, c, s->rbuf, (size_t)n);
+	/* Nothing queued: try the echo at once, keep only the rest. */
+	do
+		w = send(c->fd, s->rbuf, (size_t)n, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+		client_close(s, c, strerror(errno));
+		return false;
 	}
-	(void)client_queue(s, c, s->rbuf, (size_t)n);
+	if (w < 0)
+		w = 0;
+	s->st.bytes_out += (uint64_t)w;
+	if (w < n)
+		return client_queue(s, c, s->rbuf + w, (size_t)(n - w));
+	return true;
 }
 
 static void
@@ -243,11 +242,8 @@ on_client(struct loop *l, int fd, unsigned rev, void *arg)
 	(void)l;
 	if ((rev & LOOP_OUT) && !client_flush(s, c))
 		return;
-	if (rev & LOOP_IN) {
-		client_read(s, c);
-		if (s->by_fd[fd] != c)
-			return;		/* closed */
-	}
+	if ((rev & LOOP_IN) && !client_read(s, c))
+		return;
 	client_update(s, c);
 }
 
@@ -459,7 +455,7 @@ tcp_serve_run(const struct nd_args *a)
 	if (loop_add(s.l, s.lfd, LOOP_IN, on_listen, &s) < 0)
 		nd_err(ND_EXIT_RUN, "event loop");
 	loop_set_tick(s.l, on_tick, &s);
-	stats_start(&s.st);
+	stats_start(&s.st, NULL);
 	s.st.tcp = true;
 	sock_announce("listening on", s.name);
 

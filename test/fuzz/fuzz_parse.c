@@ -1,0 +1,73 @@
+/*
+ * fuzz_parse.c: number, port, time and address parsing.  opts_number()
+ * must accept only whole strings inside the range (integers only unless
+ * fractions are allowed); mcast_group() only multicast addresses;
+ * mcast_source() only addresses of the group's family.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "mcast.h"
+#include "opts.h"
+
+static void
+check_number(const char *s, double min, double max, bool frac)
+{
+	const char *why = NULL;
+	double v = -12345;
+
+	if (opts_number(s, min, max, frac, &v, &why) == 0) {
+		FUZZ_ASSERT(isfinite(v) && v >= min && v <= max);
+		FUZZ_ASSERT(frac || v == floor(v));
+		FUZZ_ASSERT(strpbrk(s, "iInNxX") == NULL);
+	} else
+		FUZZ_ASSERT(why != NULL && v == -12345);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char s[512];
+	struct sockaddr_storage g, src;
+	volatile int fam = 0;
+	int rc;
+
+	if (size >= sizeof(s))
+		return 0;
+	memcpy(s, data, size);
+	s[size] = '\0';
+	check_number(s, 0, 65535, false);		/* --port */
+	check_number(s, 1, 9.2e18, false);		/* --count */
+	check_number(s, 0, 1e9, true);			/* --timeout */
+	check_number(s, 0, 100, true);			/* --max-loss */
+
+	err_exit_hook = fuzz_exit;
+	if ((rc = setjmp(fuzz_jmp)) != 0) {
+		FUZZ_ASSERT(rc - 1 == ND_EXIT_USAGE);
+		if (fam == 0)
+			return 0;
+	} else {
+		fam = mcast_group(s, AF_UNSPEC, &g);
+		FUZZ_ASSERT(g.ss_family == fam);
+		if (fam == AF_INET)
+			FUZZ_ASSERT(IN_MULTICAST(ntohl(((struct sockaddr_in *)
+			    &g)->sin_addr.s_addr)));
+		else
+			FUZZ_ASSERT(IN6_IS_ADDR_MULTICAST(&((struct
+			    sockaddr_in6 *)&g)->sin6_addr));
+	}
+	if (fam != 0 && setjmp(fuzz_jmp) == 0) {
+		unsigned char raw[16];
+
+		/* The same string as a source: accepted only in its family. */
+		mcast_source(s, fam, &src);
+		FUZZ_ASSERT(inet_pton(fam, s, raw) == 1);
+	}
+	return 0;
+}
