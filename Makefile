@@ -48,6 +48,10 @@ check: netdemo
 	 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	 NETDEMO=$(CURDIR)/netdemo test/run
 
+# The basic exchange of every mode under valgrind memcheck.
+check-valgrind: netdemo
+	@NETDEMO=$(CURDIR)/netdemo test/run valgrind/valgrind.bats
+
 demo: netdemo
 	@NETDEMO=$(CURDIR)/netdemo sh test/demo.sh
 
@@ -113,4 +117,4 @@ uninstall:
 clean:
 	rm -rf build netdemo
 
-.PHONY: all check demo fuzz lint install uninstall clean netdemo
+.PHONY: all check check-valgrind demo fuzz lint install uninstall clean netdemo
