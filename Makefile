@@ -48,6 +48,11 @@ check: netdemo
 	 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	 NETDEMO=$(CURDIR)/netdemo test/run
 
+# Soak: about SOAK_SECONDS (default 60) of churn against the servers.
+SOAK_SECONDS ?= 60
+soak: netdemo
+	@SOAK_SECONDS=$(SOAK_SECONDS) NETDEMO=$(CURDIR)/netdemo test/soak/run.sh
+
 # The basic exchange of every mode under valgrind memcheck.
 check-valgrind: netdemo
 	@NETDEMO=$(CURDIR)/netdemo test/run valgrind/valgrind.bats
@@ -95,7 +100,8 @@ fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
 	done
 
 # Static analysis: clang-tidy (.clang-tidy), cppcheck, shellcheck, mandoc.
-LINT_SH	= .ci/run test/run test/demo.sh test/*.bash $(wildcard bench/*.sh)
+LINT_SH	= .ci/run test/run test/demo.sh test/*.bash test/soak/run.sh \
+	  test/valgrind/netdemo-vg $(wildcard bench/*.sh)
 lint:
 	clang-tidy --quiet $(SRCS) -- -std=c11 -D_DEFAULT_SOURCE -Ilib
 	cppcheck --enable=warning,performance,portability --error-exitcode=1 \
@@ -103,7 +109,7 @@ lint:
 	    -D__linux__ -D__GNUC__ -Ilib --inline-suppr -q lib modes netdemo.c \
 	    test/fuzz
 	shellcheck $(LINT_SH)
-	shellcheck -s bash test/*.bats
+	shellcheck -s bash test/*.bats test/valgrind/*.bats
 	mandoc -Tlint -W warning man/netdemo.1
 
 install: netdemo
@@ -117,4 +123,4 @@ uninstall:
 clean:
 	rm -rf build netdemo
 
-.PHONY: all check check-valgrind demo fuzz lint install uninstall clean netdemo
+.PHONY: all check check-valgrind soak demo fuzz lint install uninstall clean netdemo

@@ -341,10 +341,14 @@ on_datagram(const struct dgram_rx *rx, struct stats *st, unsigned char *buf,
 		int64_t sent;
 		size_t h = seq_parse(buf, got, &seq, &sent);
 
+		struct seqstat *q = h > 0 ? seqset_find(st->seq, from) : NULL;
+
 		if (h > 0) {
 			m.seq = (long long)seq;
-			m.latency_us = seq_account(st->seq, seq, sent,
-			    stats_wall_us());
+			m.latency_us = stats_wall_us() - sent;
+			if (q != NULL)
+				(void)seq_account(q, seq, sent, sent +
+				    m.latency_us);
 			p += h;
 			len -= h;
 		}
@@ -366,7 +370,7 @@ dgram_recv(const struct dgram_rx *rx)
 		char		buf[256];
 	} cm;
 	struct stats st;
-	struct seqstat *seq;
+	struct seqset *seq;
 	long long timeout_ns = a->timeout >= 0 ? (long long)(a->timeout * 1e9) :
 	    -1, last;
 	bool timed_out = false;
@@ -441,13 +445,17 @@ dgram_recv(const struct dgram_rx *rx)
 	}
 	if (a->stats || sig_caught())
 		stats_print(&st, a);
-	if (st.seq != NULL && a->max_loss >= 0 && !sig_caught() &&
-	    seq_loss_pct(st.seq) > a->max_loss) {
-		nd_warnx("loss %.2f%% is above --max-loss %g%%",
-		    seq_loss_pct(st.seq), a->max_loss);
-		status = ND_EXIT_SHORT;
+	if (seq != NULL && a->max_loss >= 0 && !sig_caught()) {
+		struct seqsum sum;
+
+		seqset_sum(seq, &sum);
+		if (seqsum_loss_pct(&sum) > a->max_loss) {
+			nd_warnx("loss %.2f%% is above --max-loss %g%%",
+			    seqsum_loss_pct(&sum), a->max_loss);
+			status = ND_EXIT_SHORT;
+		}
 	}
-	free(st.seq);
+	seqset_free(seq);
 	free(buf);
 	return status;
 }

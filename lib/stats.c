@@ -2,6 +2,9 @@
  * stats.c: run counters, the --seq header, loss accounting (after mcjoin's
  * receiver.c) and the summary printed by --stats or a signal.
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +34,7 @@ stats_wall_us(void)
 }
 
 void
-stats_start(struct stats *s, struct seqstat *seq)
+stats_start(struct stats *s, struct seqset *seq)
 {
 	memset(s, 0, sizeof(*s));
 	s->seq = seq;
@@ -164,17 +167,110 @@ seq_loss_pct(const struct seqstat *q)
 	return expected ? 100.0 * (double)lost / (double)expected : 0;
 }
 
-static int
-json_seq(char *d, size_t cap, const struct seqstat *q)
+static bool
+same_sender(const struct sockaddr_storage *x, const struct sockaddr_storage *y)
 {
-	if (!q->any)
-		return snprintf(d, cap, ",\"lost\":0,\"duplicated\":0,"
-		    "\"out_of_order\":0");
-	return snprintf(d, cap, ",\"lost\":%" PRIu64 ",\"duplicated\":%"
-	    PRIu64 ",\"out_of_order\":%" PRIu64 ",\"latency_us\":{\"min\":%"
-	    PRId64 ",\"avg\":%.1f,\"max\":%" PRId64 "},\"jitter_us\":%.1f",
-	    seq_lost(q), q->duplicated, q->out_of_order, q->lat_min,
-	    q->lat_sum / (double)q->unique, q->lat_max, q->jitter);
+	if (x->ss_family != y->ss_family)
+		return false;
+	if (x->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)x, *b = (const void *)y;
+
+		return a->sin_port == b->sin_port &&
+		    a->sin_addr.s_addr == b->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *a = (const void *)x, *b = (const void *)y;
+
+	return a->sin6_port == b->sin6_port &&
+	    memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0;
+}
+
+struct seqstat *
+seqset_find(struct seqset *set, const struct sockaddr_storage *from)
+{
+	struct seqsrc *p;
+
+	/* Most recent first: a flood comes from the last sender seen. */
+	for (int i = set->n - 1; i >= 0; i--)
+		if (same_sender(&set->src[i]->from, from)) {
+			if (i != set->n - 1) {
+				p = set->src[i];
+				set->src[i] = set->src[set->n - 1];
+				set->src[set->n - 1] = p;
+			}
+			return &set->src[set->n - 1]->q;
+		}
+	if (set->n == SEQ_SOURCES || (p = calloc(1, sizeof(*p))) == NULL) {
+		set->untracked++;
+		return NULL;
+	}
+	p->from = *from;
+	set->src[set->n++] = p;
+	return &p->q;
+}
+
+void
+seqset_sum(const struct seqset *set, struct seqsum *sum)
+{
+	double lat = 0, jit = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	sum->sources = set->n;
+	sum->untracked = set->untracked;
+	for (int i = 0; i < set->n; i++) {
+		const struct seqstat *q = &set->src[i]->q;
+
+		if (!q->any)
+			continue;
+		if (!sum->any || q->lat_min < sum->lat_min)
+			sum->lat_min = q->lat_min;
+		if (!sum->any || q->lat_max > sum->lat_max)
+			sum->lat_max = q->lat_max;
+		sum->any = true;
+		sum->received += q->unique;
+		sum->lost += seq_lost(q);
+		sum->duplicated += q->duplicated;
+		sum->out_of_order += q->out_of_order;
+		lat += q->lat_sum;
+		jit += q->jitter * (double)q->unique;
+	}
+	if (sum->received > 0) {
+		sum->lat_avg = lat / (double)sum->received;
+		sum->jitter = jit / (double)sum->received;
+	}
+}
+
+double
+seqsum_loss_pct(const struct seqsum *sum)
+{
+	uint64_t expected = sum->received + sum->lost;
+
+	return expected ? 100.0 * (double)sum->lost / (double)expected : 0;
+}
+
+void
+seqset_free(struct seqset *set)
+{
+	if (set == NULL)
+		return;
+	for (int i = 0; i < set->n; i++)
+		free(set->src[i]);
+	free(set);
+}
+
+static int
+json_seq(char *d, size_t cap, const struct seqsum *q)
+{
+	int n = snprintf(d, cap, ",\"senders\":%d,\"received\":%" PRIu64
+	    ",\"lost\":%" PRIu64 ",\"duplicated\":%" PRIu64
+	    ",\"out_of_order\":%" PRIu64, q->sources, q->received, q->lost,
+	    q->duplicated, q->out_of_order);
+
+	if (q->any && n > 0 && (size_t)n < cap)
+		n += snprintf(d + n, cap - (size_t)n, ",\"latency_us\":{"
+		    "\"min\":%" PRId64 ",\"avg\":%.1f,\"max\":%" PRId64 "},"
+		    "\"jitter_us\":%.1f", q->lat_min, q->lat_avg, q->lat_max,
+		    q->jitter);
+	return n;
 }
 
 void
@@ -183,9 +279,14 @@ stats_print(const struct stats *s, const struct nd_args *a)
 	double dur = (double)(stats_now_ns() - s->start_ns) / 1e9;
 	double mps = dur > 0 ? (double)s->messages / dur : 0;
 	double bps = dur > 0 ? (double)s->bytes / dur : 0;
-	const struct seqstat *q = s->seq;
+	struct seqsum sum, *q = NULL;
 	char line[1024];
 	size_t n;
+
+	if (s->seq != NULL) {
+		seqset_sum(s->seq, &sum);
+		q = &sum;
+	}
 
 	if (a->format == FMT_JSON) {
 		n = (size_t)snprintf(line, sizeof(line), "{\"event\":\"summary\","
@@ -218,14 +319,18 @@ stats_print(const struct stats *s, const struct nd_args *a)
 	if (q != NULL) {
 		fprintf(stderr, "netdemo: %s: summary: %" PRIu64 " received, %"
 		    PRIu64 " lost (%.2f%%), %" PRIu64 " duplicated, %" PRIu64
-		    " out of order\n", err_mode(), q->unique, seq_lost(q),
-		    seq_loss_pct(q), q->duplicated, q->out_of_order);
+		    " out of order, from %d sender%s\n", err_mode(),
+		    q->received, q->lost, seqsum_loss_pct(q), q->duplicated,
+		    q->out_of_order, q->sources, q->sources == 1 ? "" : "s");
+		if (q->untracked > 0)
+			fprintf(stderr, "netdemo: %s: summary: %" PRIu64 " "
+			    "datagrams from senders past the first %d not "
+			    "counted\n", err_mode(), q->untracked, SEQ_SOURCES);
 		if (q->any)
 			fprintf(stderr, "netdemo: %s: summary: latency min/avg/"
 			    "max %" PRId64 "/%.1f/%" PRId64 " us, jitter %.1f "
-			    "us\n", err_mode(), q->lat_min,
-			    q->lat_sum / (double)q->unique, q->lat_max,
-			    q->jitter);
+			    "us\n", err_mode(), q->lat_min, q->lat_avg,
+			    q->lat_max, q->jitter);
 	}
 	fflush(stderr);
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/socket.h>
+
 #include "opts.h"
 
 /*
@@ -32,6 +34,33 @@ struct seqstat {
 	uint64_t	 window[SEQ_WINDOW / 64];	/* bit s % SEQ_WINDOW */
 };
 
+/*
+ * One seqstat per sender socket (source address and port), so that
+ * several senders to one receiver are each counted against their own
+ * sequence; at most SEQ_SOURCES, the rest counted as untracked.
+ */
+#define SEQ_SOURCES	64
+
+struct seqsrc {
+	struct sockaddr_storage	 from;
+	struct seqstat		 q;
+};
+
+struct seqset {
+	int		 n;
+	struct seqsrc	*src[SEQ_SOURCES];
+	uint64_t	 untracked;
+};
+
+/* The sum over every source, for the summary and --max-loss. */
+struct seqsum {
+	int		 sources;
+	uint64_t	 received, lost, duplicated, out_of_order, untracked;
+	bool		 any;
+	int64_t		 lat_min, lat_max;
+	double		 lat_avg, jitter;	/* weighted by received */
+};
+
 struct stats {
 	long long	 start_ns;	/* CLOCK_MONOTONIC at start */
 	uint64_t	 messages;	/* datagrams, or TCP reads */
@@ -40,12 +69,12 @@ struct stats {
 	uint64_t	 clients_served;
 	uint64_t	 peak_clients;
 	uint64_t	 bytes_in, bytes_out;
-	struct seqstat	*seq;		/* --seq receivers, else NULL */
+	struct seqset	*seq;		/* --seq receivers, else NULL */
 };
 
 long long	stats_now_ns(void);
 /* Zero the counters and start the clock; seq: --seq state, or NULL. */
-void		stats_start(struct stats *s, struct seqstat *seq);
+void		stats_start(struct stats *s, struct seqset *seq);
 
 /* Microseconds since the epoch, for --seq send times. */
 int64_t		stats_wall_us(void);
@@ -72,6 +101,13 @@ uint64_t	seq_lost(const struct seqstat *q);
 
 /* Lost as a percentage of the expected, 0 when nothing was expected. */
 double		seq_loss_pct(const struct seqstat *q);
+
+/* The stream of sender from: found or added; NULL when the set is full. */
+struct seqstat	*seqset_find(struct seqset *set,
+		    const struct sockaddr_storage *from);
+void		 seqset_sum(const struct seqset *set, struct seqsum *sum);
+double		 seqsum_loss_pct(const struct seqsum *sum);
+void		 seqset_free(struct seqset *set);
 
 /*
  * The summary: text on standard error, or in json format one object on
