@@ -373,7 +373,8 @@ dgram_recv(const struct dgram_rx *rx)
 	struct seqset *seq;
 	long long timeout_ns = a->timeout >= 0 ? (long long)(a->timeout * 1e9) :
 	    -1, last;
-	bool timed_out = false;
+	bool timed_out = false, lossy = false;
+	struct seqsum sum;
 	int status = ND_EXIT_OK;
 
 	if (buf == NULL)
@@ -443,17 +444,18 @@ dgram_recv(const struct dgram_rx *rx)
 			status = ND_EXIT_SHORT;
 		}
 	}
-	if (a->stats || sig_caught())
-		stats_print(&st, a);
-	if (seq != NULL && a->max_loss >= 0 && !sig_caught()) {
-		struct seqsum sum;
-
+	/* The loss verdict holds however the run ended, a signal included. */
+	if (seq != NULL && a->max_loss >= 0) {
 		seqset_sum(seq, &sum);
-		if (seqsum_loss_pct(&sum) > a->max_loss) {
-			nd_warnx("loss %.2f%% is above --max-loss %g%%",
-			    seqsum_loss_pct(&sum), a->max_loss);
-			status = ND_EXIT_SHORT;
-		}
+		lossy = seqsum_loss_pct(&sum) > a->max_loss;
+	}
+	/* A run that fell short always shows the summary it is judged by. */
+	if (a->stats || sig_caught() || lossy || status == ND_EXIT_SHORT)
+		stats_print(&st, a);
+	if (lossy) {
+		nd_warnx("loss %.2f%% is above --max-loss %g%%",
+		    seqsum_loss_pct(&sum), a->max_loss);
+		status = ND_EXIT_SHORT;
 	}
 	seqset_free(seq);
 	free(buf);

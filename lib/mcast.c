@@ -257,17 +257,23 @@ mcast_diagnose(const struct sockaddr_storage *g, const struct mcast_if *ifc,
 		    AF_INET ? sizeof(struct sockaddr_in) :
 		    sizeof(struct sockaddr_in6)) < 0)
 			nd_warnx("  no route: the host has no route for the "
-			    "group (%s); add one, e.g. ip route add "
-			    "224.0.0.0/4 dev %s", strerror(errno), ifc->name);
+			    "group (%s); add one, e.g. %s dev %s%s",
+			    strerror(errno), g->ss_family == AF_INET ?
+			    "ip route add 224.0.0.0/4" :
+			    "ip -6 route add multicast ff00::/8", ifc->name,
+			    g->ss_family == AF_INET ? "" : " table local");
 		else
 			nd_warnx("  route: the host has a route for the group");
 		close(fd);
 	}
-	if (!(ifc->flags & IFF_MULTICAST))
-		nd_warnx("  %s has no MULTICAST flag%s", ifc->name,
-		    (ifc->flags & IFF_LOOPBACK) && g->ss_family == AF_INET ?
-		    " (IPv4 on loopback works without it)" :
-		    "; ip link set dev IFACE multicast on");
+	if (!(ifc->flags & IFF_MULTICAST)) {
+		if ((ifc->flags & IFF_LOOPBACK) && g->ss_family == AF_INET)
+			nd_warnx("  %s has no MULTICAST flag (IPv4 on loopback "
+			    "works without it)", ifc->name);
+		else
+			nd_warnx("  %s has no MULTICAST flag; ip link set dev "
+			    "%s multicast on", ifc->name, ifc->name);
+	}
 	if (g->ss_family == AF_INET) {
 		rp_all = read_int("/proc/sys/net/ipv4/conf/all/rp_filter");
 		snprintf(path, sizeof(path),

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 
 #include <errno.h>
 #include <string.h>
@@ -46,6 +47,9 @@ mcast_send_run(const struct nd_args *args)
 	if ((tx.fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		nd_err(ND_EXIT_RUN, "socket");
 	mcast_sender(tx.fd, fam, &ifc, &a);
+	if (!a.loop && (ifc.flags & IFF_LOOPBACK))
+		nd_warnx("--no-loop: no effect on loopback %s, whose receivers "
+		    "on this host still get every datagram", ifc.name);
 	if (connect(tx.fd, (struct sockaddr *)&g, len) < 0) {
 		if (errno == ENETUNREACH)
 			nd_errx(ND_EXIT_RUN, "connect %s via %s: %s (no "
