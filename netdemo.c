@@ -48,6 +48,16 @@ mode_list(void)
 	return buf;
 }
 
+/* Flush fp; a write error (a full disk) is one line and exit 1. */
+static int
+flushed(FILE *fp)
+{
+	if (fflush(fp) != 0 || ferror(fp))
+		nd_err(ND_EXIT_RUN, "write standard %s", fp == stdout ?
+		    "output" : "error");
+	return ND_EXIT_OK;
+}
+
 static int
 usage(FILE *fp)
 {
@@ -57,8 +67,7 @@ usage(FILE *fp)
 	for (size_t i = 0; i < NMODES; i++)
 		fprintf(fp, "  %-12s %s\n", modes[i]->name, modes[i]->summary);
 	fprintf(fp, "\nSee netdemo(1) for details.\n");
-	fflush(fp);
-	return ferror(fp) ? ND_EXIT_RUN : ND_EXIT_OK;
+	return flushed(fp);
 }
 
 int
@@ -76,7 +85,7 @@ main(int argc, char **argv)
 		return usage(stdout);
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("netdemo %s\n", ND_VERSION);
-		return fflush(stdout) == 0 ? ND_EXIT_OK : ND_EXIT_RUN;
+		return flushed(stdout);
 	}
 	if (strcmp(argv[1], "help") == 0) {
 		if (argc < 3)
@@ -85,7 +94,7 @@ main(int argc, char **argv)
 			nd_usage("help %s: unknown mode (modes: %s)", argv[2],
 			    mode_list());
 		opts_help(m, stdout);
-		return fflush(stdout) == 0 ? ND_EXIT_OK : ND_EXIT_RUN;
+		return flushed(stdout);
 	}
 	if ((m = find_mode(argv[1])) == NULL)
 		nd_usage("%s: unknown mode (modes: %s)", argv[1], mode_list());

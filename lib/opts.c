@@ -224,8 +224,9 @@ set_value(const struct nd_mode *m, const struct opt_row *r, const char *val,
 		break;
 	case K_HELP:
 		opts_help(m, stdout);
-		nd_exit(fflush(stdout) != 0 || ferror(stdout) ? ND_EXIT_RUN :
-		    ND_EXIT_OK);
+		if (fflush(stdout) != 0 || ferror(stdout))
+			nd_err(ND_EXIT_RUN, "write standard output");
+		nd_exit(ND_EXIT_OK);
 	}
 	if (r->off == F(host))
 		a->host_set = true;
