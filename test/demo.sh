@@ -156,8 +156,61 @@ leg_tcp() {
 	grep -v 'listening on' "$tmp/tcp.err" | show
 }
 
+# The tutorial's UDP pair: a receiver counting with --seq, a sender with a
+# short interval instead of one second.
+leg_udp() {
+	say "== UDP: udp-recv (recv_udp.py) and udp-send (send_udp.py)"
+	start_server udp udp-recv --seq --count 3 --timeout 5 --stats
+	say "The receiver listens on 127.0.0.1:$PORT."
+	shown "netdemo udp-send --port $PORT --seq --count 3 --interval 0.1"
+	"$NETDEMO" udp-send --port "$PORT" --seq --count 3 --interval 0.1 \
+	    >"$tmp/us.out" || fail "udp-send failed"
+	say "  The sender printed what it sent (a --seq header, then the message):"
+	show "$tmp/us.out"
+	wait "$SERVER_PID" || fail "udp-recv exited with status $?"
+	forget "$SERVER_PID"
+	say "  The receiver printed the messages and, at --count 3, its summary:"
+	show "$tmp/udp.out"
+	grep -v 'listening on' "$tmp/udp.err" | show
+	printf 'Hello world : 0\nHello world : 1\nHello world : 2\n' |
+	    cmp -s - "$tmp/udp.out" || fail "udp-recv did not get all three"
+	grep -q ' 3 received, 0 lost' "$tmp/udp.err" ||
+	    fail "udp-recv counted loss"
+}
+
+# The tutorial's multicast pair: two receivers share a port on one host.
+leg_mcast() {
+	say "== Multicast: two mcast-recv sharing a port, one mcast-send"
+	say "   (recv_udp_multicast.py, send_udp_multicast.py), TTL 1 via 127.0.0.1"
+	start_server m1 mcast-recv --count 2 --timeout 5
+	"$NETDEMO" mcast-recv --port "$PORT" --count 2 --timeout 5 \
+	    >"$tmp/m2.out" 2>"$tmp/m2.err" &
+	m2=$!
+	pids="$pids $m2"
+	wait_for_line "$tmp/m2.err" 'listening on ' "$m2" ||
+	    fail "the second receiver did not start"
+	say "Both joined 239.255.0.1 on 127.0.0.1 and share port $PORT."
+	shown "netdemo mcast-send --port $PORT --count 2 --interval 0.1 -q"
+	"$NETDEMO" mcast-send --port "$PORT" --count 2 --interval 0.1 -q ||
+	    fail "mcast-send failed"
+	wait "$SERVER_PID" || fail "receiver 1 exited with status $?"
+	forget "$SERVER_PID"
+	wait "$m2" || fail "receiver 2 exited with status $?"
+	forget "$m2"
+	say "  Receiver 1 got:"
+	show "$tmp/m1.out"
+	say "  Receiver 2 got:"
+	show "$tmp/m2.out"
+	cmp -s "$tmp/m1.out" "$tmp/m2.out" ||
+	    fail "the receivers got different datagrams"
+}
+
 main() {
 	leg_tcp
+	say ""
+	leg_udp
+	say ""
+	leg_mcast
 	say ""
 	say "Demo done: nothing is left running."
 }
