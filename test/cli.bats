@@ -130,6 +130,7 @@ sorted() {
 
 @test "--help into a full disk: exit 1 and one error line" {
 	[ -w /dev/full ] || skip "no /dev/full"
+	# shellcheck disable=SC2016  # $1.. expand in the sh -c script
 	run --separate-stderr sh -c '"$1" tcp-serve --help >/dev/full' sh "$ND"
 	[ "$status" -eq 1 ]
 	[[ $stderr =~ ^netdemo:\ .*:\ No\ space\ left\ on\ device$ ]]

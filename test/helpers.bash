@@ -35,7 +35,9 @@ start_bg() {
 start_server() {
 	local name="server${#ND_PIDS[@]}"
 	start_bg "$name" "$ND" "$@" --port 0
+	# shellcheck disable=SC2034  # read by the test files
 	SERVER_PID=$BG_PID
+	# shellcheck disable=SC2034
 	SERVER_OUT=$BATS_TEST_TMPDIR/$name.out
 	SERVER_ERR=$BATS_TEST_TMPDIR/$name.err
 	wait_for_line "$SERVER_ERR" 'listening on ' || return 1

@@ -186,6 +186,7 @@ signal_client() {
 @test "standard output closed early: exit 0, quietly" {
 	head -c $((4 * MiB)) /dev/urandom >"$T/big"
 	start_server tcp-serve --poll -q
+	# shellcheck disable=SC2016  # $1.. expand in the sh -c script
 	run --separate-stderr timeout 20 bash -c \
 	    '"$1" tcp-connect -p "$2" <"$3" | head -c 10 >/dev/null
 	    echo "${PIPESTATUS[0]}"' sh "$ND" "$PORT" "$T/big"
@@ -197,6 +198,7 @@ signal_client() {
 @test "standard output on a full disk: exit 1, one line" {
 	[ -w /dev/full ] || skip "no /dev/full"
 	start_server tcp-serve --poll -q
+	# shellcheck disable=SC2016  # $1.. expand in the sh -c script
 	run --separate-stderr timeout 10 sh -c \
 	    '"$1" tcp-connect -p "$2" -m "Hello world" >/dev/full' sh "$ND" "$PORT"
 	[ "$status" -eq 1 ]
