@@ -48,6 +48,18 @@ check: netdemo
 	 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	 NETDEMO=$(CURDIR)/netdemo test/run
 
+# make bench [BENCH_QUICK=1] [PEERS=1]: netdemo against a reference epoll
+# echo server and the peers (socat, ncat, nc, iperf3), loopback only.
+BENCH_BIN = bench/ndload bench/ref_echo
+
+bench/%: bench/%.c Makefile
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) $(ND_CFLAGS) $(LDFLAGS) -o $@ $<
+
+bench: netdemo $(BENCH_BIN)
+	@NETDEMO=$(CURDIR)/netdemo PEERS=$(PEERS) BENCH_QUICK=$(BENCH_QUICK) \
+	    bash bench/run.sh
+
 # Soak: about SOAK_SECONDS (default 60) of churn against the servers.
 SOAK_SECONDS ?= 60
 soak: netdemo
@@ -127,6 +139,6 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/netdemo $(DESTDIR)$(MANDIR)/man1/netdemo.1
 
 clean:
-	rm -rf build netdemo
+	rm -rf build netdemo $(BENCH_BIN)
 
-.PHONY: all check check-valgrind soak demo fuzz lint install uninstall clean netdemo
+.PHONY: all bench check check-valgrind soak demo fuzz lint install uninstall clean netdemo
