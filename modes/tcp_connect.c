@@ -5,6 +5,7 @@
  * file never deadlocks against an echo server.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -20,13 +21,17 @@
 #include "sock.h"
 #include "stats.h"
 
+#define STDIN_BUF	(256 * 1024)	/* standard input read size */
+#define IO_BURST	16		/* reads per wakeup, at most */
+
 struct conn {
 	const struct nd_args	*a;
 	struct loop		*l;
 	int			 fd;
 	char			 name[SOCK_NAMELEN];
 	char			*ibuf;		/* stdin -> socket: [ioff, ilen) */
-	size_t			 ioff, ilen;
+	size_t			 ioff, ilen, ibufsize;
+	bool			 in_file;	/* stdin is a regular file */
 	const char		*msg;		/* --message, else NULL */
 	bool			 in_eof;	/* no more to send */
 	bool			 shut;		/* SHUT_WR done */
@@ -92,24 +97,35 @@ static void
 on_stdin(struct loop *l, int fd, unsigned rev, void *arg)
 {
 	struct conn *c = arg;
+	int budget = c->in_file ? IO_BURST : 1;
 	ssize_t n;
+	size_t left;
 
 	(void)rev;
-	n = read(fd, c->ibuf, (size_t)c->a->bufsize);
-	if (n < 0) {
-		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
-			return;
-		nd_err(ND_EXIT_RUN, "read standard input");
-	}
-	if (n == 0) {
-		c->in_eof = true;
-		loop_del(l, fd);
-	} else {
+	/*
+	 * A regular file never blocks: read and send until the socket is
+	 * full.  Anything else is read once per readiness, or a read with
+	 * nothing to give would block the other direction.
+	 */
+	do {
+		n = read(fd, c->ibuf, c->ibufsize);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN ||
+			    errno == EWOULDBLOCK)
+				break;
+			nd_err(ND_EXIT_RUN, "read standard input");
+		}
+		if (n == 0) {
+			c->in_eof = true;
+			loop_del(l, fd);
+			break;
+		}
 		c->ioff = 0;
 		c->ilen = (size_t)n;
 		c->last_ms = loop_now_ms();
 		send_pending(c);
-	}
+		(void)pending(c, &left);
+	} while (left == 0 && --budget > 0);
 	update(c);
 }
 
@@ -121,33 +137,37 @@ on_sock(struct loop *l, int fd, unsigned rev, void *arg)
 
 	if (rev & LOOP_OUT)
 		send_pending(c);
-	if (rev & LOOP_IN) {
+	/* Drain what has arrived: one wakeup, several reads. */
+	for (int i = 0; (rev & LOOP_IN) && i < IO_BURST; i++) {
 		ssize_t n = recv(fd, c->rbuf, (size_t)a->bufsize, 0);
 
-		if (n < 0 && errno != EINTR && errno != EAGAIN &&
-		    errno != EWOULDBLOCK)
-			nd_err(ND_EXIT_RUN, "recv %s", c->name);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				nd_err(ND_EXIT_RUN, "recv %s", c->name);
+			break;
+		}
 		if (n == 0) {
 			if (a->verbose)
 				nd_warnx("%s: closed by the server", c->name);
 			loop_stop(l, ND_EXIT_OK);
 			return;
 		}
-		if (n > 0) {
-			struct out_meta m = { .peer = c->name, .seq = -1,
-			    .latency_us = LLONG_MIN };
+		struct out_meta m = { .peer = c->name, .seq = -1,
+		    .latency_us = LLONG_MIN };
 
-			c->last_ms = loop_now_ms();
-			c->st.messages++;
-			c->st.bytes += (uint64_t)n;
-			if (!a->quiet)
-				out_msg(&m, c->rbuf, (size_t)n);
-			if (a->count > 0 &&
-			    c->st.messages >= (uint64_t)a->count) {
-				loop_stop(l, ND_EXIT_OK);
-				return;
-			}
+		c->last_ms = loop_now_ms();
+		c->st.messages++;
+		c->st.bytes += (uint64_t)n;
+		if (!a->quiet)
+			out_msg(&m, c->rbuf, (size_t)n);
+		if (a->count > 0 && c->st.messages >= (uint64_t)a->count) {
+			loop_stop(l, ND_EXIT_OK);
+			return;
 		}
+		if ((size_t)n < (size_t)a->bufsize)
+			break;		/* short: the queue is empty */
 	}
 	update(c);
 }
@@ -176,13 +196,17 @@ static int
 tcp_connect_run(const struct nd_args *a)
 {
 	struct conn c;
+	struct stat sb;
 	int status;
 
 	memset(&c, 0, sizeof(c));
 	c.a = a;
 	c.timeout_ms = a->timeout >= 0 ? (long long)(a->timeout * 1000) : -1;
+	c.ibufsize = (size_t)a->bufsize > STDIN_BUF ? (size_t)a->bufsize :
+	    STDIN_BUF;
 	c.rbuf = malloc((size_t)a->bufsize);
-	c.ibuf = malloc((size_t)a->bufsize);
+	c.ibuf = malloc(c.ibufsize);
+	c.in_file = fstat(STDIN_FILENO, &sb) == 0 && S_ISREG(sb.st_mode);
 	if (c.rbuf == NULL || c.ibuf == NULL)
 		nd_err(ND_EXIT_RUN, "allocate %lld bytes", a->bufsize);
 	c.fd = sock_connect(a, a->timeout, c.name, sizeof(c.name));
