@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,11 @@
 #include "sig.h"
 #include "sock.h"
 #include "stats.h"
+#include "zcopy.h"
 
-#define STDIN_BUF	(256 * 1024)	/* standard input read size */
+#define STDIN_BUF	((size_t)256 * 1024)	/* standard input read size */
 #define IO_BURST	16		/* reads per wakeup, at most */
+#define ZC_CHUNK	(1 << 20)	/* bytes per sendfile or splice */
 
 struct conn {
 	const struct nd_args	*a;
@@ -32,6 +35,9 @@ struct conn {
 	char			*ibuf;		/* stdin -> socket: [ioff, ilen) */
 	size_t			 ioff, ilen, ibufsize;
 	bool			 in_file;	/* stdin is a regular file */
+	bool			 zc_in;		/* sendfile(2) from stdin */
+	bool			 zc_out;	/* splice(2) to stdout */
+	struct zc_pipe		 zp;
 	const char		*msg;		/* --message, else NULL */
 	bool			 in_eof;	/* no more to send */
 	bool			 shut;		/* SHUT_WR done */
@@ -56,7 +62,7 @@ update(struct conn *c)
 	unsigned ev = LOOP_IN;
 
 	(void)pending(c, &n);
-	if (n > 0)
+	if (n > 0 || (c->zc_in && !c->in_eof))
 		ev |= LOOP_OUT;
 	else if (c->in_eof && !c->shut) {
 		/* All of the input is out: tell the server, keep reading. */
@@ -65,7 +71,7 @@ update(struct conn *c)
 		c->shut = true;
 	}
 	loop_mod(c->l, c->fd, ev);
-	if (!c->msg && !c->in_eof)
+	if (!c->msg && !c->in_eof && !c->zc_in)
 		loop_mod(c->l, STDIN_FILENO, n == 0 ? LOOP_IN : 0);
 }
 
@@ -91,6 +97,42 @@ send_pending(struct conn *c)
 		n -= (size_t)w;
 	}
 	c->ioff = c->ilen = 0;
+}
+
+static void	on_stdin(struct loop *, int, unsigned, void *);
+
+/*
+ * Standard input is a file: the kernel sends it from the page cache
+ * until the socket is full.  If it cannot (no sendfile here, or a file
+ * system without it), go back to reading into a buffer.
+ */
+static void
+send_file(struct conn *c)
+{
+	for (int i = 0; i < IO_BURST && !c->in_eof; i++) {
+		ssize_t w = zc_sendfile(c->fd, STDIN_FILENO, ZC_CHUNK);
+
+		if (w > 0) {
+			c->sent += (uint64_t)w;
+			c->last_ms = loop_now_ms();
+			continue;
+		}
+		if (w == 0) {
+			c->in_eof = true;
+			break;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			break;
+		if ((errno == EINVAL || errno == ENOSYS) && c->sent == 0) {
+			c->zc_in = false;
+			if (loop_add(c->l, STDIN_FILENO, LOOP_IN, on_stdin, c) < 0)
+				nd_err(ND_EXIT_RUN, "event loop");
+			break;
+		}
+		nd_err(ND_EXIT_RUN, "sendfile to %s", c->name);
+	}
 }
 
 static void
@@ -129,14 +171,54 @@ on_stdin(struct loop *l, int fd, unsigned rev, void *arg)
 	update(c);
 }
 
+/*
+ * Raw output to a pipe or a file: socket to pipe to standard output in
+ * the kernel, no copy through this process.
+ */
+static void
+splice_out(struct conn *c)
+{
+	for (int i = 0; i < IO_BURST; i++) {
+		ssize_t n = zc_splice_in(&c->zp, c->fd, ZC_CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n < 0)
+			nd_err(ND_EXIT_RUN, "recv %s", c->name);
+		if (n == 0) {
+			if (c->a->verbose)
+				nd_warnx("%s: closed by the server", c->name);
+			loop_stop(c->l, ND_EXIT_OK);
+			return;
+		}
+		if (zc_splice_out(&c->zp, STDOUT_FILENO, (size_t)n) < 0) {
+			if (errno == EPIPE)
+				nd_exit(ND_EXIT_OK);	/* reader gone */
+			nd_err(ND_EXIT_RUN, "write standard output");
+		}
+		c->last_ms = loop_now_ms();
+		c->st.messages++;
+		c->st.bytes += (uint64_t)n;
+	}
+	update(c);
+}
+
 static void
 on_sock(struct loop *l, int fd, unsigned rev, void *arg)
 {
 	struct conn *c = arg;
 	const struct nd_args *a = c->a;
 
-	if (rev & LOOP_OUT)
+	if ((rev & LOOP_OUT) && c->zc_in)
+		send_file(c);
+	else if (rev & LOOP_OUT)
 		send_pending(c);
+	if ((rev & LOOP_IN) && c->zc_out) {
+		splice_out(c);
+		return;
+	}
 	/* Drain what has arrived: one wakeup, several reads. */
 	for (int i = 0; (rev & LOOP_IN) && i < IO_BURST; i++) {
 		ssize_t n = recv(fd, c->rbuf, (size_t)a->bufsize, 0);
@@ -192,6 +274,22 @@ on_tick(struct loop *l, void *arg)
 	return left > INT_MAX ? INT_MAX : (int)left;
 }
 
+/*
+ * splice(2) needs raw bytes, no per-read counting, and an output it can
+ * write to: a pipe or a file not opened for appending.
+ */
+static bool
+raw_to_splice(const struct nd_args *a)
+{
+	struct stat sb;
+	int fl = fcntl(STDOUT_FILENO, F_GETFL);
+
+	if (a->format != FMT_RAW || a->quiet || a->count > 0 || fl < 0 ||
+	    (fl & O_APPEND) || fstat(STDOUT_FILENO, &sb) < 0)
+		return false;
+	return S_ISFIFO(sb.st_mode) || S_ISREG(sb.st_mode);
+}
+
 static int
 tcp_connect_run(const struct nd_args *a)
 {
@@ -219,8 +317,13 @@ tcp_connect_run(const struct nd_args *a)
 		c.msg = a->message;
 		c.ilen = strlen(a->message);
 		c.in_eof = true;
-	} else if (loop_add(c.l, STDIN_FILENO, LOOP_IN, on_stdin, &c) < 0)
+	} else if (c.in_file)
+		c.zc_in = true;		/* send_file() falls back if it must */
+	else if (loop_add(c.l, STDIN_FILENO, LOOP_IN, on_stdin, &c) < 0)
 		nd_err(ND_EXIT_RUN, "event loop");
+	c.zp.r = c.zp.w = -1;
+	if (raw_to_splice(a) && zc_pipe_open(&c.zp) == 0)
+		c.zc_out = true;
 	loop_set_tick(c.l, on_tick, &c);
 	stats_start(&c.st, NULL);
 	c.last_ms = loop_now_ms();
@@ -231,6 +334,7 @@ tcp_connect_run(const struct nd_args *a)
 	if (a->stats || sig_caught())
 		stats_print(&c.st, a);
 	close(c.fd);
+	zc_pipe_close(&c.zp);
 	loop_free(c.l);
 	free(c.rbuf);
 	free(c.ibuf);
