@@ -5,8 +5,10 @@
  * file never deadlocks against an echo server.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,11 @@
 #include "sig.h"
 #include "sock.h"
 #include "stats.h"
+#include "zcopy.h"
+
+#define STDIN_BUF	((size_t)256 * 1024)	/* standard input read size */
+#define IO_BURST	16		/* reads per wakeup, at most */
+#define ZC_CHUNK	(1 << 20)	/* bytes per sendfile or splice */
 
 struct conn {
 	const struct nd_args	*a;
@@ -26,7 +33,11 @@ struct conn {
 	int			 fd;
 	char			 name[SOCK_NAMELEN];
 	char			*ibuf;		/* stdin -> socket: [ioff, ilen) */
-	size_t			 ioff, ilen;
+	size_t			 ioff, ilen, ibufsize;
+	bool			 in_file;	/* stdin is a regular file */
+	bool			 zc_in;		/* sendfile(2) from stdin */
+	bool			 zc_out;	/* splice(2) to stdout */
+	struct zc_pipe		 zp;
 	const char		*msg;		/* --message, else NULL */
 	bool			 in_eof;	/* no more to send */
 	bool			 shut;		/* SHUT_WR done */
@@ -51,7 +62,7 @@ update(struct conn *c)
 	unsigned ev = LOOP_IN;
 
 	(void)pending(c, &n);
-	if (n > 0)
+	if (n > 0 || (c->zc_in && !c->in_eof))
 		ev |= LOOP_OUT;
 	else if (c->in_eof && !c->shut) {
 		/* All of the input is out: tell the server, keep reading. */
@@ -60,7 +71,7 @@ update(struct conn *c)
 		c->shut = true;
 	}
 	loop_mod(c->l, c->fd, ev);
-	if (!c->msg && !c->in_eof)
+	if (!c->msg && !c->in_eof && !c->zc_in)
 		loop_mod(c->l, STDIN_FILENO, n == 0 ? LOOP_IN : 0);
 }
 
@@ -88,27 +99,108 @@ send_pending(struct conn *c)
 	c->ioff = c->ilen = 0;
 }
 
+static void	on_stdin(struct loop *, int, unsigned, void *);
+
+/*
+ * Standard input is a file: the kernel sends it from the page cache
+ * until the socket is full.  If it cannot (no sendfile here, or a file
+ * system without it), go back to reading into a buffer.
+ */
+static void
+send_file(struct conn *c)
+{
+	for (int i = 0; i < IO_BURST && !c->in_eof; i++) {
+		ssize_t w = zc_sendfile(c->fd, STDIN_FILENO, ZC_CHUNK);
+
+		if (w > 0) {
+			c->sent += (uint64_t)w;
+			c->last_ms = loop_now_ms();
+			continue;
+		}
+		if (w == 0) {
+			c->in_eof = true;
+			break;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			break;
+		if ((errno == EINVAL || errno == ENOSYS) && c->sent == 0) {
+			c->zc_in = false;
+			if (loop_add(c->l, STDIN_FILENO, LOOP_IN, on_stdin, c) < 0)
+				nd_err(ND_EXIT_RUN, "event loop");
+			break;
+		}
+		nd_err(ND_EXIT_RUN, "sendfile to %s", c->name);
+	}
+}
+
 static void
 on_stdin(struct loop *l, int fd, unsigned rev, void *arg)
 {
 	struct conn *c = arg;
+	int budget = c->in_file ? IO_BURST : 1;
 	ssize_t n;
+	size_t left;
 
 	(void)rev;
-	n = read(fd, c->ibuf, (size_t)c->a->bufsize);
-	if (n < 0) {
-		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
-			return;
-		nd_err(ND_EXIT_RUN, "read standard input");
-	}
-	if (n == 0) {
-		c->in_eof = true;
-		loop_del(l, fd);
-	} else {
+	/*
+	 * A regular file never blocks: read and send until the socket is
+	 * full.  Anything else is read once per readiness, or a read with
+	 * nothing to give would block the other direction.
+	 */
+	do {
+		n = read(fd, c->ibuf, c->ibufsize);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN ||
+			    errno == EWOULDBLOCK)
+				break;
+			nd_err(ND_EXIT_RUN, "read standard input");
+		}
+		if (n == 0) {
+			c->in_eof = true;
+			loop_del(l, fd);
+			break;
+		}
 		c->ioff = 0;
 		c->ilen = (size_t)n;
 		c->last_ms = loop_now_ms();
 		send_pending(c);
+		(void)pending(c, &left);
+	} while (left == 0 && --budget > 0);
+	update(c);
+}
+
+/*
+ * Raw output to a pipe or a file: socket to pipe to standard output in
+ * the kernel, no copy through this process.
+ */
+static void
+splice_out(struct conn *c)
+{
+	for (int i = 0; i < IO_BURST; i++) {
+		ssize_t n = zc_splice_in(&c->zp, c->fd, ZC_CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n < 0)
+			nd_err(ND_EXIT_RUN, "recv %s", c->name);
+		if (n == 0) {
+			if (c->a->verbose)
+				nd_warnx("%s: closed by the server", c->name);
+			loop_stop(c->l, ND_EXIT_OK);
+			return;
+		}
+		if (zc_splice_out(&c->zp, STDOUT_FILENO, (size_t)n) < 0) {
+			if (errno == EPIPE)
+				nd_exit(ND_EXIT_OK);	/* reader gone */
+			nd_err(ND_EXIT_RUN, "write standard output");
+		}
+		c->last_ms = loop_now_ms();
+		c->st.messages++;
+		c->st.bytes += (uint64_t)n;
 	}
 	update(c);
 }
@@ -119,35 +211,45 @@ on_sock(struct loop *l, int fd, unsigned rev, void *arg)
 	struct conn *c = arg;
 	const struct nd_args *a = c->a;
 
-	if (rev & LOOP_OUT)
+	if ((rev & LOOP_OUT) && c->zc_in)
+		send_file(c);
+	else if (rev & LOOP_OUT)
 		send_pending(c);
-	if (rev & LOOP_IN) {
+	if ((rev & LOOP_IN) && c->zc_out) {
+		splice_out(c);
+		return;
+	}
+	/* Drain what has arrived: one wakeup, several reads. */
+	for (int i = 0; (rev & LOOP_IN) && i < IO_BURST; i++) {
 		ssize_t n = recv(fd, c->rbuf, (size_t)a->bufsize, 0);
 
-		if (n < 0 && errno != EINTR && errno != EAGAIN &&
-		    errno != EWOULDBLOCK)
-			nd_err(ND_EXIT_RUN, "recv %s", c->name);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				nd_err(ND_EXIT_RUN, "recv %s", c->name);
+			break;
+		}
 		if (n == 0) {
 			if (a->verbose)
 				nd_warnx("%s: closed by the server", c->name);
 			loop_stop(l, ND_EXIT_OK);
 			return;
 		}
-		if (n > 0) {
-			struct out_meta m = { .peer = c->name, .seq = -1,
-			    .latency_us = LLONG_MIN };
+		struct out_meta m = { .peer = c->name, .seq = -1,
+		    .latency_us = LLONG_MIN };
 
-			c->last_ms = loop_now_ms();
-			c->st.messages++;
-			c->st.bytes += (uint64_t)n;
-			if (!a->quiet)
-				out_msg(&m, c->rbuf, (size_t)n);
-			if (a->count > 0 &&
-			    c->st.messages >= (uint64_t)a->count) {
-				loop_stop(l, ND_EXIT_OK);
-				return;
-			}
+		c->last_ms = loop_now_ms();
+		c->st.messages++;
+		c->st.bytes += (uint64_t)n;
+		if (!a->quiet)
+			out_msg(&m, c->rbuf, (size_t)n);
+		if (a->count > 0 && c->st.messages >= (uint64_t)a->count) {
+			loop_stop(l, ND_EXIT_OK);
+			return;
 		}
+		if ((size_t)n < (size_t)a->bufsize)
+			break;		/* short: the queue is empty */
 	}
 	update(c);
 }
@@ -172,17 +274,37 @@ on_tick(struct loop *l, void *arg)
 	return left > INT_MAX ? INT_MAX : (int)left;
 }
 
+/*
+ * splice(2) needs raw bytes, no per-read counting, and an output it can
+ * write to: a pipe or a file not opened for appending.
+ */
+static bool
+raw_to_splice(const struct nd_args *a)
+{
+	struct stat sb;
+	int fl = fcntl(STDOUT_FILENO, F_GETFL);
+
+	if (a->format != FMT_RAW || a->quiet || a->count > 0 || fl < 0 ||
+	    (fl & O_APPEND) || fstat(STDOUT_FILENO, &sb) < 0)
+		return false;
+	return S_ISFIFO(sb.st_mode) || S_ISREG(sb.st_mode);
+}
+
 static int
 tcp_connect_run(const struct nd_args *a)
 {
 	struct conn c;
+	struct stat sb;
 	int status;
 
 	memset(&c, 0, sizeof(c));
 	c.a = a;
 	c.timeout_ms = a->timeout >= 0 ? (long long)(a->timeout * 1000) : -1;
+	c.ibufsize = (size_t)a->bufsize > STDIN_BUF ? (size_t)a->bufsize :
+	    STDIN_BUF;
 	c.rbuf = malloc((size_t)a->bufsize);
-	c.ibuf = malloc((size_t)a->bufsize);
+	c.ibuf = malloc(c.ibufsize);
+	c.in_file = fstat(STDIN_FILENO, &sb) == 0 && S_ISREG(sb.st_mode);
 	if (c.rbuf == NULL || c.ibuf == NULL)
 		nd_err(ND_EXIT_RUN, "allocate %lld bytes", a->bufsize);
 	c.fd = sock_connect(a, a->timeout, c.name, sizeof(c.name));
@@ -195,8 +317,13 @@ tcp_connect_run(const struct nd_args *a)
 		c.msg = a->message;
 		c.ilen = strlen(a->message);
 		c.in_eof = true;
-	} else if (loop_add(c.l, STDIN_FILENO, LOOP_IN, on_stdin, &c) < 0)
+	} else if (c.in_file)
+		c.zc_in = true;		/* send_file() falls back if it must */
+	else if (loop_add(c.l, STDIN_FILENO, LOOP_IN, on_stdin, &c) < 0)
 		nd_err(ND_EXIT_RUN, "event loop");
+	c.zp.r = c.zp.w = -1;
+	if (raw_to_splice(a) && zc_pipe_open(&c.zp) == 0)
+		c.zc_out = true;
 	loop_set_tick(c.l, on_tick, &c);
 	stats_start(&c.st, NULL);
 	c.last_ms = loop_now_ms();
@@ -207,6 +334,7 @@ tcp_connect_run(const struct nd_args *a)
 	if (a->stats || sig_caught())
 		stats_print(&c.st, a);
 	close(c.fd);
+	zc_pipe_close(&c.zp);
 	loop_free(c.l);
 	free(c.rbuf);
 	free(c.ibuf);

@@ -5,6 +5,9 @@
  * on lib/loop, with per-client echo buffers that exist only while echo
  * data is in flight, and backpressure past ECHO_HIGH.
  */
+/* glibc declares accept4(2) only under _GNU_SOURCE. */
+#define _GNU_SOURCE
+
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -301,6 +304,32 @@ by_fd_room(struct server *s, int fd)
 	return true;
 }
 
+/*
+ * accept(2), the new socket non-blocking and close-on-exec.  Linux does
+ * both in accept4(2) and passes TCP_NODELAY on from the listening socket:
+ * three syscalls a connection fewer, which short connections feel.
+ */
+#if defined(__linux__) && defined(SOCK_NONBLOCK)
+#define ACCEPT_FLAGS_SET	1
+static int
+accept_nb(int lfd, struct sockaddr_storage *ss, socklen_t *sl)
+{
+	return accept4(lfd, (struct sockaddr *)ss, sl,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+#else
+#define ACCEPT_FLAGS_SET	0
+static int
+accept_nb(int lfd, struct sockaddr_storage *ss, socklen_t *sl)
+{
+	int fd = accept(lfd, (struct sockaddr *)ss, sl);
+
+	if (fd >= 0)
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+}
+#endif
+
 static void
 accept_one(struct server *s, int fd, const struct sockaddr_storage *ss)
 {
@@ -316,7 +345,12 @@ accept_one(struct server *s, int fd, const struct sockaddr_storage *ss)
 		close(fd);
 		return;
 	}
-	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0 || !by_fd_room(s, fd) ||
+	if (!ACCEPT_FLAGS_SET && fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+		nd_warn("fcntl");
+		close(fd);
+		return;
+	}
+	if (!by_fd_room(s, fd) ||
 	    (c = calloc(1, sizeof(*c))) == NULL) {
 		nd_warn("accept");
 		close(fd);
@@ -333,7 +367,9 @@ accept_one(struct server *s, int fd, const struct sockaddr_storage *ss)
 		free(c);
 		return;
 	}
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (!ACCEPT_FLAGS_SET)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
 	s->by_fd[fd] = c;
 	s->nclients++;
 	s->accepted++;
@@ -359,7 +395,7 @@ on_listen(struct loop *l, int lfd, unsigned rev, void *arg)
 	for (int i = 0; i < ACCEPT_BURST && may_accept(s); i++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
-		int fd = accept(lfd, (struct sockaddr *)&ss, &sl);
+		int fd = accept_nb(lfd, &ss, &sl);
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE ||
@@ -370,7 +406,6 @@ on_listen(struct loop *l, int lfd, unsigned rev, void *arg)
 				nd_warn("accept %s", s->name);
 			break;
 		}
-		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 		accept_one(s, fd, &ss);
 	}
 	update_listen(s);
@@ -439,7 +474,7 @@ static int
 tcp_serve_run(const struct nd_args *a)
 {
 	struct server s;
-	int status;
+	int status, one = 1;
 
 	memset(&s, 0, sizeof(s));
 	s.a = a;
@@ -452,6 +487,8 @@ tcp_serve_run(const struct nd_args *a)
 	s.lfd = sock_listen(a, SOCK_STREAM, s.name, sizeof(s.name));
 	if (sock_nonblock(s.lfd) < 0)
 		nd_err(ND_EXIT_RUN, "fcntl");
+	/* Echoes go out at once; Linux hands this on to accepted sockets. */
+	(void)setsockopt(s.lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (loop_add(s.l, s.lfd, LOOP_IN, on_listen, &s) < 0)
 		nd_err(ND_EXIT_RUN, "event loop");
 	loop_set_tick(s.l, on_tick, &s);

@@ -34,6 +34,33 @@ closed_port() {
 	[ ! -s "$T/err" ]
 }
 
+# A file on standard input goes by sendfile(2) and raw output to a file or
+# a pipe by splice(2) on Linux; a pipe in, an appended file or a format
+# other than raw out take the copying path.  Every path is byte-exact.
+@test "16 MiB: pipe in and pipe out, the copying paths, byte-exact" {
+	head -c $((16 * MiB)) /dev/urandom >"$T/big"
+	start_server tcp-serve --poll -q
+	cat "$T/big" | timeout 30 "$ND" tcp-connect -p "$PORT" | cat >"$T/out"
+	cmp "$T/big" "$T/out"
+}
+
+@test "16 MiB: file in, output appended to a file (no splice), byte-exact" {
+	head -c $((16 * MiB)) /dev/urandom >"$T/big"
+	printf 'head:' >"$T/out"
+	start_server tcp-serve --poll -q
+	timeout 30 "$ND" tcp-connect -p "$PORT" <"$T/big" >>"$T/out"
+	{ printf 'head:'; cat "$T/big"; } | cmp - "$T/out"
+}
+
+@test "1 MiB: file in, -f hex out: the dump holds every byte" {
+	head -c $((1 * MiB)) /dev/urandom >"$T/big"
+	start_server tcp-serve --poll -q
+	timeout 30 "$ND" tcp-connect -p "$PORT" -f hex <"$T/big" >"$T/out"
+	# Each read is dumped from offset 0, 16 bytes a line; the hex columns
+	# put back together are the file.
+	cut -c11-58 "$T/out" | tr -d ' \n' | xxd -r -p | cmp - "$T/big"
+}
+
 @test "streams 16 MiB through the plain server too" {
 	head -c $((16 * MiB)) /dev/urandom >"$T/big"
 	start_server tcp-serve -q
