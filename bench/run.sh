@@ -9,6 +9,8 @@
 #   BENCH_SCALE=N   divide the sizes by N (BENCH_QUICK=1 means 10)
 #   BENCH_RUNS=N    runs per cell (3)
 #   PEERS=1         apt-get install the peers first
+#   BENCH_ONLY=RE   only the scenario groups RE matches (stream, pingpong,
+#                   connrate, hold, pipe, udp, mcast)
 #   NETDEMO=PATH    the netdemo binary (../netdemo from here)
 # Loopback only; every process started is stopped by PID on exit.
 set -u -o pipefail
@@ -484,21 +486,30 @@ udp_all() {
 say "sizes: stream $STREAM_BYTES B, pipe $PIPE_BYTES B, ping-pong rounds" \
     "$PP1_ROUNDS/$PP100_ROUNDS/$PP1000_ROUNDS, $CR_CONNS short connections," \
     "$HOLD_CONNS held, $DGRAMS datagrams; $RUNS runs each"
+# BENCH_ONLY=REGEX runs only the groups it matches: stream, pingpong,
+# connrate, hold, pipe, udp, mcast.
+only() { [[ -z ${BENCH_ONLY:-} || $1 =~ $BENCH_ONLY ]]; }
 start=$(now)
-tcp_all "stream $((STREAM_BYTES >> 20)) MiB" 1 "B/s" stream -n "$STREAM_BYTES"
-tcp_all "ping-pong 64 B × 1 conn" 0 "exch/s" pingpong -c 1 -r "$PP1_ROUNDS" -s 64
-tcp_all "ping-pong 64 B × 100 conns" 0 "exch/s" pingpong -c 100 -r "$PP100_ROUNDS" -s 64
-tcp_all "ping-pong 64 B × 1000 conns" 0 "exch/s" pingpong -c 1000 -r "$PP1000_ROUNDS" -s 64
-tcp_all "short connections, concurrency 1" 1 "conn/s" connrate -n "$CR_CONNS" -c 1
-tcp_all "short connections, concurrency 32" 0 "conn/s" connrate -n "$CR_CONNS" -c 32
-for s in ref poll "${peers[@]}"; do
-	tcp "hold $HOLD_CONNS idle clients" "$s" "KiB PSS, less is better" \
-	    hold -n "$HOLD_CONNS" -P __PID__
-done
-pipe_rows
+only stream && tcp_all "stream $((STREAM_BYTES >> 20)) MiB" 1 "B/s" stream -n "$STREAM_BYTES"
+if only pingpong; then
+	tcp_all "ping-pong 64 B × 1 conn" 0 "exch/s" pingpong -c 1 -r "$PP1_ROUNDS" -s 64
+	tcp_all "ping-pong 64 B × 100 conns" 0 "exch/s" pingpong -c 100 -r "$PP100_ROUNDS" -s 64
+	tcp_all "ping-pong 64 B × 1000 conns" 0 "exch/s" pingpong -c 1000 -r "$PP1000_ROUNDS" -s 64
+fi
+if only connrate; then
+	tcp_all "short connections, concurrency 1" 1 "conn/s" connrate -n "$CR_CONNS" -c 1
+	tcp_all "short connections, concurrency 32" 0 "conn/s" connrate -n "$CR_CONNS" -c 32
+fi
+if only hold; then
+	for s in ref poll "${peers[@]}"; do
+		tcp "hold $HOLD_CONNS idle clients" "$s" "KiB PSS, less is better" \
+		    hold -n "$HOLD_CONNS" -P __PID__
+	done
+fi
+only pipe && pipe_rows
 for size in 64 1400; do
-	udp_all "$size" ""
-	udp_all "$size" "$GROUP"
+	only udp && udp_all "$size" ""
+	only mcast && udp_all "$size" "$GROUP"
 done
 total=$(elapsed "$start" "$(now)")
 
