@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dgram.h"
@@ -28,6 +29,8 @@
  * Wait until the monotonic deadline (ns) or a signal; also returns early
  * when fd (>= 0) is readable.  Returns false on a signal.
  */
+#define SHORT_WAIT_NS	2000000LL	/* below this, sleep, do not poll */
+
 static bool
 wait_until(long long deadline_ns, int fd)
 {
@@ -43,6 +46,20 @@ wait_until(long long deadline_ns, int fd)
 			return false;
 		if (deadline_ns >= 0 && left <= 0)
 			return true;
+		if (fd < 0 && left < SHORT_WAIT_NS) {
+			/*
+			 * Under 2 ms, poll's milliseconds would round a 10 us
+			 * gap up to 1 ms and send in bursts: sleep to the
+			 * nanosecond.  A signal cuts it short (EINTR); one
+			 * just before it costs at most this wait.
+			 */
+			struct timespec ts = { (time_t)(deadline_ns /
+			    1000000000), (long)(deadline_ns % 1000000000) };
+
+			(void)clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
+			    &ts, NULL);
+			continue;
+		}
 		/* Round up: waking early would spin until the deadline. */
 		ms = left < 0 ? -1 : left / 1000000 + 1 > INT_MAX ? INT_MAX :
 		    (int)(left / 1000000 + 1);
