@@ -284,3 +284,19 @@ teardown() {
 	    'netdemo: mcast-recv:   route: the host has a route for the group'
 	run ! grep -q 'MULTICAST flag' "$L_ERR"
 }
+
+@test "tcp-connect -w 1 to a host that never answers: connect times out, exit 1" {
+	# 10.77.1.99 is on h1's LAN but nobody has it: ARP goes unanswered, the
+	# SYN never leaves, and the kernel would give up only after ~3 s.
+	local t0 t1
+	t0=$(date +%s%N)
+	run --separate-stderr timeout 10 ip netns exec "${NS_PREFIX}h1" \
+	    "$ND" tcp-connect -H 10.77.1.99 -p 4000 -w 1 -m hello
+	t1=$(date +%s%N)
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = 'netdemo: tcp-connect: connect 10.77.1.99:4000: Connection timed out' ]
+	# The 1 s asked for, not the kernel's own give-up (which would say
+	# "No route to host" after ~3 s).
+	[ $(((t1 - t0) / 1000000)) -ge 900 ]
+}
