@@ -303,19 +303,6 @@ dst_of(struct msghdr *msg, struct sockaddr_storage *dst, int *ttl)
 	return found;
 }
 
-static bool
-same_addr(const struct sockaddr_storage *x, const struct sockaddr_storage *y)
-{
-	if (x->ss_family != y->ss_family)
-		return false;
-	if (x->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)x)->sin_addr.s_addr ==
-		    ((const struct sockaddr_in *)y)->sin_addr.s_addr;
-	return memcmp(&((const struct sockaddr_in6 *)x)->sin6_addr,
-	    &((const struct sockaddr_in6 *)y)->sin6_addr,
-	    sizeof(struct in6_addr)) == 0;
-}
-
 /*
  * Which joined group a datagram went to: its index, or -1 for one this
  * receiver did not join (another process's group on a wildcard socket).
@@ -331,7 +318,7 @@ which_group(const struct dgram_rx *rx, struct msghdr *msg, int *ttl)
 	if (!dst_of(msg, &dst, ttl))
 		return rx->ngroups == 1 ? 0 : -1;
 	for (int i = 0; i < rx->ngroups; i++)
-		if (same_addr(&dst, &rx->groups[i]))
+		if (sock_same(&dst, &rx->groups[i], false))
 			return i;
 	return -1;
 }

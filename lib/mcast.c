@@ -16,6 +16,7 @@
 
 #include "err.h"
 #include "mcast.h"
+#include "sock.h"
 
 void
 mcast_defaults(struct nd_args *a)
@@ -199,16 +200,10 @@ mcast_join(int fd, const struct sockaddr_storage *g,
 
 	if (membership(fd, 1, g, src, ifc) == 0)
 		return;
-	inet_ntop(g->ss_family, g->ss_family == AF_INET ?
-	    (const void *)&((const struct sockaddr_in *)g)->sin_addr :
-	    (const void *)&((const struct sockaddr_in6 *)g)->sin6_addr, gs,
-	    sizeof(gs));
+	sock_ntoa((const struct sockaddr *)g, gs, sizeof(gs));
 	if (src == NULL)
 		nd_err(ND_EXIT_RUN, "join %s on %s", gs, ifc->name);
-	inet_ntop(src->ss_family, src->ss_family == AF_INET ?
-	    (const void *)&((const struct sockaddr_in *)src)->sin_addr :
-	    (const void *)&((const struct sockaddr_in6 *)src)->sin6_addr, ss,
-	    sizeof(ss));
+	sock_ntoa((const struct sockaddr *)src, ss, sizeof(ss));
 	nd_err(ND_EXIT_RUN, "join %s from %s on %s", gs, ss, ifc->name);
 }
 

@@ -71,14 +71,17 @@ out_reserve(size_t n)
 	return out.buf + out.len;
 }
 
-void
-out_flush(void *unused)
+/*
+ * Write all of p to standard output.  A closed reader (EPIPE) ends the
+ * program quietly with 0, another error with exit 1.
+ */
+static void
+write_all(const char *p, size_t n)
 {
 	size_t off = 0;
 
-	(void)unused;
-	while (off < out.len) {
-		ssize_t w = write(STDOUT_FILENO, out.buf + off, out.len - off);
+	while (off < n) {
+		ssize_t w = write(STDOUT_FILENO, p + off, n - off);
 
 		if (w < 0) {
 			if (errno == EINTR)
@@ -96,6 +99,13 @@ out_flush(void *unused)
 		}
 		off += (size_t)w;
 	}
+}
+
+void
+out_flush(void *unused)
+{
+	(void)unused;
+	write_all(out.buf, out.len);
 	out.len = 0;
 }
 
@@ -368,19 +378,7 @@ out_msg(const struct out_meta *meta, const void *buf, size_t len)
 		if (len >= OUT_FLUSH_AT) {
 			/* Large and verbatim: no copy through the buffer. */
 			out_flush(NULL);
-			size_t off = 0;
-			while (off < len) {
-				ssize_t w = write(STDOUT_FILENO, p + off,
-				    len - off);
-				if (w < 0 && errno == EINTR)
-					continue;
-				if (w < 0 && errno == EPIPE)
-					_exit(ND_EXIT_OK);
-				if (w < 0)
-					nd_err(ND_EXIT_RUN,
-					    "write standard output");
-				off += (size_t)w;
-			}
+			write_all(buf, len);
 			return;
 		}
 		memcpy(out_reserve(len), p, len);

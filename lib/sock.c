@@ -189,6 +189,23 @@ sock_connect(const struct nd_args *a, double timeout, char *name, size_t cap)
 void
 sock_announce(const char *what, const char *name)
 {
-	fprintf(stderr, "netdemo: %s: %s %s\n", err_mode(), what, name);
-	fflush(stderr);
+	nd_warnx("%s %s", what, name);
+}
+
+bool
+sock_same(const struct sockaddr_storage *x, const struct sockaddr_storage *y,
+    bool with_port)
+{
+	if (x->ss_family != y->ss_family)
+		return false;
+	if (x->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)x, *b = (const void *)y;
+
+		return a->sin_addr.s_addr == b->sin_addr.s_addr &&
+		    (!with_port || a->sin_port == b->sin_port);
+	}
+	const struct sockaddr_in6 *a = (const void *)x, *b = (const void *)y;
+
+	return memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0
+	    && (!with_port || a->sin6_port == b->sin6_port);
 }

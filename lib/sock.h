@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <netdb.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "opts.h"
@@ -45,5 +46,9 @@ int	sock_connect(const struct nd_args *a, double timeout, char *name,
 void	sock_announce(const char *what, const char *name);
 
 int	sock_nonblock(int fd);
+
+/* Same family and address, and the same port too if with_port. */
+bool	sock_same(const struct sockaddr_storage *x,
+	    const struct sockaddr_storage *y, bool with_port);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "out.h"
+#include "sock.h"
 #include "stats.h"
 
 long long
@@ -178,23 +179,6 @@ seq_loss_pct(const struct seqstat *q)
 	return expected ? 100.0 * (double)lost / (double)expected : 0;
 }
 
-static bool
-same_sender(const struct sockaddr_storage *x, const struct sockaddr_storage *y)
-{
-	if (x->ss_family != y->ss_family)
-		return false;
-	if (x->ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const void *)x, *b = (const void *)y;
-
-		return a->sin_port == b->sin_port &&
-		    a->sin_addr.s_addr == b->sin_addr.s_addr;
-	}
-	const struct sockaddr_in6 *a = (const void *)x, *b = (const void *)y;
-
-	return a->sin6_port == b->sin6_port &&
-	    memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0;
-}
-
 struct seqstat *
 seqset_find(struct seqset *set, const struct sockaddr_storage *from)
 {
@@ -202,7 +186,7 @@ seqset_find(struct seqset *set, const struct sockaddr_storage *from)
 
 	/* Most recent first: a flood comes from the last sender seen. */
 	for (int i = set->n - 1; i >= 0; i--)
-		if (same_sender(&set->src[i]->from, from)) {
+		if (sock_same(&set->src[i]->from, from, true)) {
 			if (i != set->n - 1) {
 				p = set->src[i];
 				set->src[i] = set->src[set->n - 1];
