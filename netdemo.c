@@ -2,9 +2,12 @@
  * netdemo.c: the mode table, --help, --version and `help MODE`; everything
  * else belongs to the modes.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/err.h"
 #include "lib/mode.h"
@@ -58,6 +61,30 @@ flushed(FILE *fp)
 	return ND_EXIT_OK;
 }
 
+/*
+ * A descriptor 0, 1 or 2 closed by whoever started us would be handed to
+ * the next open() (the signal pipe, a socket), which would then be read
+ * as standard input or written as output.  Put /dev/null there first, as
+ * daemons and OpenBSD programs do.
+ */
+static void
+std_fds_open(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		nfd = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (nfd < 0)
+			exit(ND_EXIT_RUN);	/* no /dev/null: nowhere to say so */
+		if (nfd != fd) {
+			(void)dup2(nfd, fd);
+			close(nfd);
+		}
+	}
+}
+
 static int
 usage(FILE *fp)
 {
@@ -77,6 +104,8 @@ main(int argc, char **argv)
 	struct nd_args a;
 	int rc;
 
+	std_fds_open();
+	err_set_flush(out_flush);
 	if (argc < 2) {
 		usage(stderr);
 		return ND_EXIT_USAGE;

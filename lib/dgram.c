@@ -26,23 +26,22 @@
 #include "stats.h"
 
 /*
- * Wait until the monotonic deadline (ns) or a signal; also returns early
- * when fd (>= 0) is readable.  Returns false on a signal.
+ * Wait until the monotonic deadline (ns; < 0: none) or until the run
+ * ends; also returns early when fd (>= 0) is readable.  Returns false
+ * when the run is ending.
  */
 #define SHORT_WAIT_NS	2000000LL	/* below this, sleep, do not poll */
 
 static bool
 wait_until(long long deadline_ns, int fd)
 {
-	struct pollfd p[2] = { { sig_fd(), POLLIN, 0 }, { fd, POLLIN, 0 } };
-
-	out_flush(NULL);
+	out_flush();
 	for (;;) {
 		long long left = deadline_ns < 0 ? -1 :
 		    deadline_ns - stats_now_ns();
-		int ms;
+		int r;
 
-		if (sig_caught())
+		if (sig_ending())
 			return false;
 		if (deadline_ns >= 0 && left <= 0)
 			return true;
@@ -61,65 +60,141 @@ wait_until(long long deadline_ns, int fd)
 			continue;
 		}
 		/* Round up: waking early would spin until the deadline. */
-		ms = left < 0 ? -1 : left / 1000000 + 1 > INT_MAX ? INT_MAX :
-		    (int)(left / 1000000 + 1);
-		if (poll(p, fd >= 0 ? 2 : 1, ms) < 0 && errno != EINTR)
+		r = sig_wait(fd >= 0 ? fd : sig_fd(), POLLIN, left < 0 ? -1 :
+		    left / 1000000 + 1 > INT_MAX ? INT_MAX :
+		    (int)(left / 1000000 + 1));
+		if (r < 0 && errno != EINTR)
 			nd_err(ND_EXIT_RUN, "poll");
-		if (fd >= 0 && p[1].revents)
+		if (r > 0 && fd >= 0)
 			return true;
 	}
 }
 
+/* The most payload one datagram holds, less the --seq header. */
+static size_t
+payload_max(const struct nd_args *a)
+{
+	return DGRAM_MAX - (a->seq ? SEQ_HDR_LEN : 0);
+}
+
+static const char *
+with_seq(const struct nd_args *a)
+{
+	return a->seq ? " with --seq" : "";
+}
+
+static const char *
+template_of(const struct nd_args *a)
+{
+	return a->message ? a->message : "Hello world : {n}";
+}
+
+/* Expand "{n}" in tmpl into dst (cap bytes); returns the length. */
+static size_t	expand(char *, size_t, const char *, unsigned long long);
+
 void
 dgram_check_size(const struct nd_args *a)
 {
+	char *buf;
+	size_t len;
+
 	if (a->seq && a->size >= 0 && a->size < SEQ_HDR_LEN)
 		nd_usage("--size %lld: --seq needs at least %d bytes", a->size,
 		    SEQ_HDR_LEN);
+	/* --size cuts as asked; otherwise a message must fit a datagram. */
+	if (a->size >= 0 || a->use_stdin)
+		return;
+	if ((buf = malloc(DGRAM_MAX + 2)) == NULL)
+		nd_err(ND_EXIT_RUN, "allocate buffers");
+	len = expand(buf, DGRAM_MAX + 2, template_of(a), 0);
+	free(buf);
+	if (len > payload_max(a))
+		nd_usage("--message: %zu bytes is longer than %zu, the most one "
+		    "datagram holds%s", strlen(template_of(a)), payload_max(a),
+		    with_seq(a));
 }
 
-/* --stdin: the next line, without its newline; false at end of input. */
+/*
+ * --stdin: one line a datagram.  The buffer holds one byte more than the
+ * largest payload, so a line too long for a datagram is seen as such.
+ */
 struct lines {
-	char	buf[DGRAM_MAX + 1];
-	size_t	start, len;
-	bool	eof;
+	char		 buf[DGRAM_MAX + 1];
+	size_t		 start, len;
+	bool		 eof;
+	bool		 skip;		/* dropping the rest of a cut line */
+	unsigned long long lineno;
 };
 
+/* Read more of standard input; false at its end or when the run ends. */
 static bool
-next_line(struct lines *ln, const char **line, size_t *n)
+fill(struct lines *ln)
 {
+	ssize_t r;
+
+	if (ln->start > 0) {
+		memmove(ln->buf, ln->buf + ln->start, ln->len - ln->start);
+		ln->len -= ln->start;
+		ln->start = 0;
+	}
 	for (;;) {
-		char *nl = memchr(ln->buf + ln->start, '\n', ln->len -
-		    ln->start);
-
-		if (nl != NULL || (ln->eof && ln->start < ln->len) ||
-		    (ln->len - ln->start == DGRAM_MAX)) {
-			size_t end = nl ? (size_t)(nl - ln->buf) : ln->len;
-
-			*line = ln->buf + ln->start;
-			*n = end - ln->start;
-			ln->start = nl ? end + 1 : end;
-			return true;
-		}
-		if (ln->eof)
-			return false;
-		if (ln->start > 0) {
-			memmove(ln->buf, ln->buf + ln->start,
-			    ln->len - ln->start);
-			ln->len -= ln->start;
-			ln->start = 0;
-		}
 		if (!wait_until(-1, STDIN_FILENO))
 			return false;
-		ssize_t r = read(STDIN_FILENO, ln->buf + ln->len,
-		    DGRAM_MAX - ln->len);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (r < 0)
+		r = read(STDIN_FILENO, ln->buf + ln->len,
+		    sizeof(ln->buf) - ln->len);
+		if (r >= 0)
+			break;
+		if (errno != EINTR && errno != EAGAIN)
 			nd_err(ND_EXIT_RUN, "read standard input");
-		if (r == 0)
-			ln->eof = true;
-		ln->len += (size_t)r;
+	}
+	if (r == 0)
+		ln->eof = true;
+	ln->len += (size_t)r;
+	return true;
+}
+
+/*
+ * The next line, without its newline, of at most max bytes: 1, or 0 at
+ * the end of input (or of the run).  A longer line is cut to max and its
+ * rest dropped when cut is true (--size asked for it), else it ends the
+ * run with an error: it cannot be one datagram, and no byte is dropped
+ * unannounced.
+ */
+static int
+next_line(struct lines *ln, size_t max, bool cut, const char **line,
+    size_t *n)
+{
+	for (;;) {
+		size_t have = ln->len - ln->start;
+		char *p = ln->buf + ln->start, *nl = memchr(p, '\n', have);
+		size_t end = nl ? (size_t)(nl - p) : have;
+
+		if (ln->skip) {
+			ln->start = nl ? ln->start + end + 1 : ln->len;
+			ln->skip = nl == NULL;
+			if (nl != NULL)
+				continue;
+		} else if (end <= max && (nl != NULL || (ln->eof && have))) {
+			*line = p;
+			*n = end;
+			ln->start += nl ? end + 1 : end;
+			ln->lineno++;
+			return 1;
+		} else if (end > max) {
+			ln->lineno++;
+			if (!cut)
+				nd_errx(ND_EXIT_RUN, "--stdin: line %llu is "
+				    "longer than %zu bytes, the most one "
+				    "datagram holds%s", ln->lineno, max,
+				    max < DGRAM_MAX ? " with --seq" : "");
+			*line = p;
+			*n = max;
+			ln->start += nl ? end + 1 : have;
+			ln->skip = nl == NULL;
+			return 1;
+		}
+		if (ln->eof || !fill(ln))
+			return 0;
 	}
 }
 
@@ -147,17 +222,78 @@ expand(char *dst, size_t cap, const char *tmpl, unsigned long long n)
 	return len;
 }
 
+/* Send one datagram, riding out a full queue; false when the run ends. */
+static bool
+send_one(const struct dgram_tx *tx, const char *buf, size_t len,
+    unsigned long long *refused)
+{
+	for (int tries = 0;; tries++) {
+		if (send(tx->fd, buf, len, 0) >= 0)
+			return true;
+		if (errno == EINTR) {
+			if (sig_ending())
+				return false;
+			continue;
+		}
+		if (errno == ECONNREFUSED && tries == 0) {
+			/*
+			 * An ICMP port unreachable for an earlier datagram:
+			 * count it and send this one again.
+			 */
+			if ((*refused)++ == 0 && tx->a->verbose)
+				nd_warn("send %s (nobody listens; counted, not "
+				    "fatal)", tx->dest);
+			continue;
+		}
+		if (errno == ENOBUFS || errno == EAGAIN ||
+		    errno == ECONNREFUSED) {
+			/* Queue full: wait a little, try again. */
+			if (!wait_until(stats_now_ns() + 200000, -1))
+				return false;
+			continue;
+		}
+		nd_err(ND_EXIT_RUN, "send %s", tx->dest);
+	}
+}
+
+/* The payload of datagram n into buf + hdr; returns its length. */
+static size_t
+next_payload(const struct dgram_tx *tx, struct lines *ln, char *buf,
+    size_t hdr, unsigned long long n, bool *more)
+{
+	const struct nd_args *a = tx->a;
+	size_t max = payload_max(a), len;
+
+	*more = true;
+	if (ln != NULL) {
+		const char *line;
+
+		if (next_line(ln, max, a->size >= 0, &line, &len) == 0) {
+			*more = false;
+			return 0;
+		}
+		memcpy(buf + hdr, line, len);
+		return len;
+	}
+	len = expand(buf + hdr, max + 1, template_of(a), n);
+	if (len > max && a->size < 0)
+		nd_errx(ND_EXIT_RUN, "--message: datagram %llu is longer than "
+		    "%zu bytes, the most one datagram holds%s", n, max,
+		    with_seq(a));
+	return len > max ? max : len;
+}
+
 int
 dgram_send(const struct dgram_tx *tx)
 {
 	const struct nd_args *a = tx->a;
-	const char *tmpl = a->message ? a->message : "Hello world : {n}";
-	size_t cap = DGRAM_MAX + SEQ_HDR_LEN, hdr = a->seq ? SEQ_HDR_LEN : 0;
+	size_t hdr = a->seq ? SEQ_HDR_LEN : 0;
 	long long iv_ns = (long long)(a->interval * 1e9);
-	char *buf = malloc(cap);
+	char *buf = malloc(DGRAM_MAX + 1);
 	struct lines *ln = NULL;
 	struct stats st;
 	unsigned long long n, refused = 0;
+	bool more;
 
 	if (buf == NULL || (a->use_stdin && (ln = calloc(1, sizeof(*ln))) ==
 	    NULL))
@@ -166,73 +302,42 @@ dgram_send(const struct dgram_tx *tx)
 	if (a->use_stdin && !a->interval_set)
 		iv_ns = 0;
 	stats_start(&st, NULL);
+	stats_print_at_error(&st, a);
 	for (n = 0; a->count == 0 || n < (unsigned long long)a->count; n++) {
 		size_t len;
 
 		if (n > 0 && iv_ns > 0 && !wait_until(st.start_ns +
 		    (long long)n * iv_ns, -1))
 			break;
-		if (sig_caught())
+		if (sig_ending())
 			break;
-		if (ln != NULL) {
-			const char *line;
-			size_t ll;
-
-			if (!next_line(ln, &line, &ll))
-				break;
-			len = ll < cap - hdr ? ll : cap - hdr;
-			memcpy(buf + hdr, line, len);
-		} else
-			len = expand(buf + hdr, cap - hdr, tmpl, n);
-		len += hdr;
+		len = hdr + next_payload(tx, ln, buf, hdr, n, &more);
+		if (!more)
+			break;
 		if (a->size >= 0) {
 			if ((size_t)a->size > len)
 				memset(buf + len, '.', (size_t)a->size - len);
 			len = (size_t)a->size;
-		} else if (len > DGRAM_MAX)
-			len = DGRAM_MAX;
+		}
 		if (a->seq)
 			seq_header(buf, n, stats_wall_us());
-		for (int tries = 0;; tries++) {
-			ssize_t w = send(tx->fd, buf, len, 0);
-
-			if (w >= 0)
-				break;
-			if (errno == EINTR)
-				continue;
-			if (errno == ECONNREFUSED && tries == 0) {
-				/*
-				 * An ICMP port unreachable for an earlier
-				 * datagram: count it and send this one again.
-				 */
-				if (refused++ == 0 && a->verbose)
-					nd_warn("send %s (nobody listens; "
-					    "counted, not fatal)", tx->dest);
-				continue;
-			}
-			if (errno == ENOBUFS || errno == EAGAIN ||
-			    errno == ECONNREFUSED) {
-				/* Queue full: wait a little, try again. */
-				if (!wait_until(stats_now_ns() + 200000, -1))
-					goto out;
-				continue;
-			}
-			nd_err(ND_EXIT_RUN, "send %s", tx->dest);
-		}
-		st.messages++;
-		st.bytes += len;
+		if (!send_one(tx, buf, len, &refused))
+			break;
+		stats_count(&st, len);
 		if (!a->quiet) {
 			struct out_meta m = { .peer = tx->dest,
 			    .group = tx->group, .seq = a->seq ? (long long)n :
-			    -1, .latency_us = LLONG_MIN };
+			    -1, .latency_us = LLONG_MIN,
+			    .wire_len = a->seq ? len : 0 };
 
-			out_msg(&m, buf, len);
+			/* Printed as a receiver prints it: the payload. */
+			out_msg(&m, buf + hdr, len - hdr);
 		}
 	}
-out:
 	if (refused > 0 && a->verbose)
 		nd_warnx("%llu sends reported nobody listening at %s", refused,
 		    tx->dest);
+	stats_print_at_error(NULL, NULL);
 	if (a->stats || sig_caught())
 		stats_print(&st, a);
 	free(buf);
@@ -323,48 +428,106 @@ which_group(const struct dgram_rx *rx, struct msghdr *msg, int *ttl)
 	return -1;
 }
 
+/* --seq: account the header of buf; its length, or 0 if it has none. */
+static size_t
+seq_of(struct stats *st, const unsigned char *buf, size_t got,
+    const struct sockaddr_storage *from, const char *peer,
+    struct out_meta *m)
+{
+	uint64_t seq;
+	int64_t sent, now = stats_wall_us();
+	size_t h = seq_parse(buf, got, &seq, &sent);
+	struct seqstat *q;
+
+	if (h == 0) {
+		if (st->seq->no_seq++ == 0)
+			nd_warnx("datagram from %s has no --seq header (counted "
+			    "as no_seq; warned once)", peer);
+		return 0;
+	}
+	m->seq = (long long)seq;
+	if ((q = seqset_find(st->seq, from)) != NULL)
+		m->latency_us = seq_account(q, seq, sent, now);
+	else
+		m->latency_us = now > sent ? now - sent : 0;
+	return h;
+}
+
 static void
 on_datagram(const struct dgram_rx *rx, struct stats *st, unsigned char *buf,
     size_t got, size_t wire, const struct sockaddr_storage *from,
     const char *group, int ttl)
 {
+	static struct err_limit trunc = { .kind = "truncated" };
 	const struct nd_args *a = rx->a;
 	struct out_meta m = { .group = group, .seq = -1,
 	    .latency_us = LLONG_MIN, .ttl = ttl };
 	char peer[SOCK_NAMELEN];
-	unsigned char *p = buf;
-	size_t len = got;
+	size_t h = 0;
 
-	st->messages++;
-	st->bytes += wire;
-	if (wire > got || a->format == FMT_JSON)
-		sock_ntop((const struct sockaddr *)from, peer, sizeof(peer));
+	stats_count(st, wire);
+	sock_ntop((const struct sockaddr *)from, peer, sizeof(peer));
 	if (wire > got) {
-		nd_warnx("datagram from %s truncated: %zu bytes, --bufsize %lld",
-		    peer, wire, a->bufsize);
+		nd_warnx_limited(&trunc, "datagram from %s truncated: %zu "
+		    "bytes, --bufsize %lld", peer, wire, a->bufsize);
 		m.orig_len = wire;
 	}
-	if (st->seq != NULL) {
-		uint64_t seq;
-		int64_t sent;
-		size_t h = seq_parse(buf, got, &seq, &sent);
-
-		struct seqstat *q = h > 0 ? seqset_find(st->seq, from) : NULL;
-
-		if (h > 0) {
-			m.seq = (long long)seq;
-			m.latency_us = stats_wall_us() - sent;
-			if (q != NULL)
-				(void)seq_account(q, seq, sent, sent +
-				    m.latency_us);
-			p += h;
-			len -= h;
-		}
-	}
+	if (st->seq != NULL && (h = seq_of(st, buf, got, from, peer, &m)) > 0)
+		m.wire_len = wire;
 	if (!a->quiet) {
 		m.peer = peer;
-		out_msg(&m, p, len);
+		out_msg(&m, buf + h, got - h);
 	}
+}
+
+/*
+ * The verdict of a receive run: SPEC.md's exit 3 when it fell short.
+ * With say, each reason is printed (after the summary, which is printed
+ * first so that the reason closes the run's output).
+ */
+static int
+recv_verdict(const struct dgram_rx *rx, const struct stats *st,
+    bool timed_out, bool say)
+{
+	const struct nd_args *a = rx->a;
+	struct seqsum sum = { 0 };
+	int status = ND_EXIT_OK;
+
+	if (st->seq != NULL)
+		seqset_sum(st->seq, &sum);
+	if (timed_out && st->messages == 0) {
+		if (say) {
+			nd_warnx("nothing received in %g s", a->timeout);
+			if (rx->on_silence != NULL)
+				rx->on_silence(rx->arg);
+		}
+		return ND_EXIT_SHORT;
+	}
+	if (timed_out && a->count > 0 && st->messages < (uint64_t)a->count) {
+		if (say)
+			nd_warnx("%llu of %lld datagrams received before "
+			    "--timeout %g s", (unsigned long long)st->messages,
+			    a->count, a->timeout);
+		status = ND_EXIT_SHORT;
+	}
+	/* Asked to measure, measured nothing: not a pass. */
+	if (a->seq && (a->max_loss >= 0 || a->count > 0) && !sum.any) {
+		if (say && st->messages == 0)
+			nd_warnx("nothing measured: no datagram arrived");
+		else if (say)
+			nd_warnx("nothing measured: %llu datagram%s, none with "
+			    "a --seq header", (unsigned long long)st->messages,
+			    st->messages == 1 ? "" : "s");
+		return ND_EXIT_SHORT;
+	}
+	/* The loss verdict holds however the run ended, a signal included. */
+	if (a->seq && a->max_loss >= 0 && seqsum_loss_pct(&sum) > a->max_loss) {
+		if (say)
+			nd_warnx("loss %.2f%% is above --max-loss %g%%",
+			    seqsum_loss_pct(&sum), a->max_loss);
+		status = ND_EXIT_SHORT;
+	}
+	return status;
 }
 
 int
@@ -381,9 +544,8 @@ dgram_recv(const struct dgram_rx *rx)
 	struct seqset *seq;
 	long long timeout_ns = a->timeout >= 0 ? (long long)(a->timeout * 1e9) :
 	    -1, last;
-	bool timed_out = false, lossy = false;
-	struct seqsum sum;
-	int status = ND_EXIT_OK;
+	bool timed_out = false;
+	int status;
 
 	if (buf == NULL)
 		nd_err(ND_EXIT_RUN, "allocate %lld bytes", a->bufsize);
@@ -394,6 +556,7 @@ dgram_recv(const struct dgram_rx *rx)
 	if (a->seq && seq == NULL)
 		nd_err(ND_EXIT_RUN, "allocate");
 	stats_start(&st, seq);
+	stats_print_at_error(&st, a);
 	last = st.start_ns;
 	while (a->count == 0 || st.messages < (uint64_t)a->count) {
 		struct sockaddr_storage from;
@@ -408,7 +571,7 @@ dgram_recv(const struct dgram_rx *rx)
 #ifdef __linux__
 		flags |= MSG_TRUNC;	/* return the length on the wire */
 #endif
-		if (sig_caught())
+		if (sig_ending())
 			break;
 		n = recvmsg(rx->fd, &msg, flags);
 		if (n < 0) {
@@ -438,33 +601,13 @@ dgram_recv(const struct dgram_rx *rx)
 		    (size_t)a->bufsize ? (size_t)a->bufsize + 1 : (size_t)n,
 		    &from, rx->ngroups ? gname[g] : NULL, ttl);
 	}
-	out_flush(NULL);
-	if (timed_out) {
-		if (st.messages == 0) {
-			nd_warnx("nothing received in %g s", a->timeout);
-			if (rx->on_silence != NULL)
-				rx->on_silence(rx->arg);
-			status = ND_EXIT_SHORT;
-		} else if (a->count > 0 && st.messages < (uint64_t)a->count) {
-			nd_warnx("%llu of %lld datagrams received before "
-			    "--timeout %g s", (unsigned long long)st.messages,
-			    a->count, a->timeout);
-			status = ND_EXIT_SHORT;
-		}
-	}
-	/* The loss verdict holds however the run ended, a signal included. */
-	if (seq != NULL && a->max_loss >= 0) {
-		seqset_sum(seq, &sum);
-		lossy = seqsum_loss_pct(&sum) > a->max_loss;
-	}
-	/* A run that fell short always shows the summary it is judged by. */
-	if (a->stats || sig_caught() || lossy || status == ND_EXIT_SHORT)
+	out_flush();
+	stats_print_at_error(NULL, NULL);
+	/* A run that fell short shows the summary it is judged by, first. */
+	status = recv_verdict(rx, &st, timed_out, false);
+	if (a->stats || sig_caught() || status == ND_EXIT_SHORT)
 		stats_print(&st, a);
-	if (lossy) {
-		nd_warnx("loss %.2f%% is above --max-loss %g%%",
-		    seqsum_loss_pct(&sum), a->max_loss);
-		status = ND_EXIT_SHORT;
-	}
+	(void)recv_verdict(rx, &st, timed_out, true);
 	seqset_free(seq);
 	free(buf);
 	return status;

@@ -3,11 +3,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "out.h"
+#include "sig.h"
+
+#define ERR_MSG_MAX	1024		/* a message before escaping */
+#define ERR_LINE_MAX	(OUT_TEXT_MAX(ERR_MSG_MAX) + 256)
 
 static const char *err_modename;
+static void (*final_fn)(void *);
+static void *final_arg;
+static void (*flush_fn)(void);
+static struct err_limit *limits;
+static unsigned long long dropped;	/* lines stderr would not take */
 void (*err_exit_hook)(int);
 
 void
@@ -22,27 +33,92 @@ err_mode(void)
 	return err_modename;
 }
 
+void
+err_set_final(void (*fn)(void *), void *arg)
+{
+	final_fn = fn;
+	final_arg = arg;
+}
+
+void
+err_set_flush(void (*fn)(void))
+{
+	flush_fn = fn;
+}
+
+static size_t
+prefix(char *d, size_t cap)
+{
+	int n;
+
+	if (err_modename != NULL)
+		n = snprintf(d, cap, "netdemo: %s: ", err_modename);
+	else
+		n = snprintf(d, cap, "netdemo: ");
+	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
+/*
+ * Write one finished line.  After a line was dropped the next ones are
+ * not waited for until stderr takes one again; that one first says how
+ * many were lost.
+ */
+static void
+emit(const char *line, size_t len)
+{
+	char note[128];
+	size_t k;
+	int wait = dropped ? 0 : ERR_WAIT_MS;
+
+	if (dropped) {
+		k = prefix(note, sizeof(note));
+		snprintf(note + k, sizeof(note) - k, "%llu diagnostic line%s "
+		    "not written: standard error blocked\n", dropped,
+		    dropped == 1 ? "" : "s");
+		if (sig_write(STDERR_FILENO, note, strlen(note), wait) < 0)
+			goto lost;
+		dropped = 0;
+	}
+	if (sig_write(STDERR_FILENO, line, len, wait) == 0)
+		return;
+lost:
+	dropped++;
+}
+
 static void __attribute__((format(printf, 3, 0)))
 verr(int with_errno, int saved, const char *fmt, va_list ap)
 {
-	char line[1024];
-	int n;
+	char msg[ERR_MSG_MAX], line[ERR_LINE_MAX];
+	size_t n;
+	int m;
 
 	/* Data written so far comes out before the message about it. */
-	out_flush(NULL);
-	if (err_modename != NULL)
-		n = snprintf(line, sizeof(line), "netdemo: %s: ", err_modename);
-	else
-		n = snprintf(line, sizeof(line), "netdemo: ");
-	if (n < 0 || (size_t)n >= sizeof(line))
-		n = 0;
+	if (flush_fn != NULL)
+		flush_fn();
+	n = prefix(line, sizeof(line));
 	/* Every caller va_starts ap; the analyzer loses track across calls. */
-	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap); /* NOLINT */
+	m = vsnprintf(msg, sizeof(msg), fmt, ap); /* NOLINT */
+	if (m < 0)
+		m = 0;
+	if ((size_t)m >= sizeof(msg))
+		m = sizeof(msg) - 1;
+	n += out_text(line + n, (const unsigned char *)msg, (size_t)m);
 	if (with_errno)
-		fprintf(stderr, "%s: %s\n", line, strerror(saved));
-	else
-		fprintf(stderr, "%s\n", line);
-	fflush(stderr);
+		n += (size_t)snprintf(line + n, sizeof(line) - n, ": %s",
+		    strerror(saved));
+	line[n++] = '\n';
+	emit(line, n);
+}
+
+/* The mode's last words (its summary), once, before a fatal message. */
+static void
+run_final(void)
+{
+	void (*fn)(void *) = final_fn;
+
+	final_fn = NULL;
+	if (fn != NULL)
+		fn(final_arg);
 }
 
 void
@@ -51,6 +127,7 @@ nd_err(int code, const char *fmt, ...)
 	int saved = errno;
 	va_list ap;
 
+	run_final();
 	va_start(ap, fmt);
 	verr(1, saved, fmt, ap);
 	va_end(ap);
@@ -62,6 +139,7 @@ nd_errx(int code, const char *fmt, ...)
 {
 	va_list ap;
 
+	run_final();
 	va_start(ap, fmt);
 	verr(0, 0, fmt, ap);
 	va_end(ap);
@@ -103,10 +181,82 @@ nd_warnx(const char *fmt, ...)
 	va_end(ap);
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+report_held(struct err_limit *l)
+{
+	if (l->held > 0)
+		nd_warnx("%s: %llu more like this", l->kind, l->held);
+	l->held = 0;
+}
+
+/* True when l lets a line through now; counts it otherwise. */
+static int
+limit_pass(struct err_limit *l)
+{
+	long long now = now_ms();
+
+	if (!l->registered) {
+		l->registered = 1;
+		l->link = limits;
+		limits = l;
+	}
+	if (now < l->next_ms) {
+		l->held++;
+		return 0;
+	}
+	report_held(l);
+	l->next_ms = now + 1000;
+	return 1;
+}
+
+void
+nd_warn_limited(struct err_limit *l, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	if (!limit_pass(l))
+		return;
+	va_start(ap, fmt);
+	verr(1, saved, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+nd_warnx_limited(struct err_limit *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!limit_pass(l))
+		return;
+	va_start(ap, fmt);
+	verr(0, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+err_flush_limits(void)
+{
+	for (struct err_limit *l = limits; l != NULL; l = l->link)
+		report_held(l);
+}
+
 void
 nd_exit(int code)
 {
-	out_flush(NULL);
+	if (flush_fn != NULL)
+		flush_fn();
+	err_flush_limits();
 	if (err_exit_hook != NULL)
 		err_exit_hook(code);
 	exit(code);

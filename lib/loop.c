@@ -22,6 +22,7 @@ struct slot {
 	void		*arg;
 	unsigned	 ev;
 	int		 pidx;		/* index in pfd[] (poll) */
+	bool		 late;		/* dispatched after the others */
 };
 
 struct loop {
@@ -71,6 +72,9 @@ loop_new(int backend)
 	l->maxfd = -1;
 	FD_ZERO(&l->rset);
 	FD_ZERO(&l->wset);
+	if (backend == BACKEND_SELECT && sig_fd() >= FD_SETSIZE)
+		nd_errx(ND_EXIT_RUN, "--select: fd %d is past FD_SETSIZE %d; "
+		    "use --poll", sig_fd(), FD_SETSIZE);
 	if (loop_add(l, sig_fd(), LOOP_IN, on_signal, NULL) < 0)
 		nd_err(ND_EXIT_RUN, "event loop");
 	return l;
@@ -131,6 +135,7 @@ loop_add(struct loop *l, int fd, unsigned ev, loop_fn *fn, void *arg)
 		l->maxfd = fd;
 	l->slots[fd].fn = fn;
 	l->slots[fd].arg = arg;
+	l->slots[fd].late = false;
 	l->slots[fd].ev = ~0u;		/* force loop_mod to apply ev */
 	loop_mod(l, fd, ev);
 	return 0;
@@ -188,6 +193,13 @@ loop_del(struct loop *l, int fd)
 }
 
 void
+loop_defer(struct loop *l, int fd)
+{
+	if (fd >= 0 && fd < l->nslots)
+		l->slots[fd].late = true;
+}
+
+void
 loop_set_tick(struct loop *l, loop_tick_fn *fn, void *arg)
 {
 	l->tick = fn;
@@ -227,6 +239,23 @@ dispatch(struct loop *l, int fd, unsigned rev)
 		s->fn(l, fd, rev, s->arg);
 }
 
+static unsigned
+from_poll(short re)
+{
+	unsigned rev = 0;
+
+	if (re & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
+		rev |= LOOP_IN;
+	if (re & (POLLOUT | POLLERR | POLLNVAL))
+		rev |= LOOP_OUT;
+	return rev;
+}
+
+/*
+ * Two rounds over the ready fds: the late ones (a listening socket) go
+ * last, so that descriptors freed by the closes of this pass are there
+ * for its accepts.
+ */
 static int
 run_poll(struct loop *l, int ms)
 {
@@ -236,21 +265,16 @@ run_poll(struct loop *l, int ms)
 	if (n <= 0)
 		return n;
 	end = l->npfd;
-	for (int i = 0; i < end && n > 0 && !l->stopped; i++) {
-		short re = l->pfd[i].revents;
-		unsigned rev = 0;
+	for (int late = 0; late < 2; late++)
+		for (int i = 0; i < end && !l->stopped; i++) {
+			int fd = l->pfd[i].fd;
+			short re = l->pfd[i].revents;
 
-		if (re == 0 || l->pfd[i].fd < 0)
-			continue;
-		n--;
-		if (re & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
-			rev |= LOOP_IN;
-		if (re & (POLLOUT | POLLERR | POLLNVAL))
-			rev |= LOOP_OUT;
-		/* Report only what was asked for, so a callback need not. */
-		rev &= l->slots[l->pfd[i].fd].ev;
-		dispatch(l, l->pfd[i].fd, rev);
-	}
+			if (re == 0 || fd < 0 || l->slots[fd].late != late)
+				continue;
+			/* Report only what was asked for. */
+			dispatch(l, fd, from_poll(re) & l->slots[fd].ev);
+		}
 	if (l->dead)
 		compact(l);
 	return 0;
@@ -271,20 +295,21 @@ run_select(struct loop *l, int ms)
 	n = select(top + 1, &r, &w, NULL, tvp);
 	if (n <= 0)
 		return n;
-	for (int fd = 0; fd <= top && n > 0 && !l->stopped; fd++) {
-		unsigned rev = 0;
+	/* Late fds last, as in run_poll. */
+	for (int late = 0; late < 2; late++)
+		for (int fd = 0; fd <= top && !l->stopped; fd++) {
+			unsigned rev = 0;
 
-		if (FD_ISSET(fd, &r))
-			rev |= LOOP_IN;
-		if (FD_ISSET(fd, &w))
-			rev |= LOOP_OUT;
-		if (rev == 0)
-			continue;
-		n -= (rev & LOOP_IN ? 1 : 0) + (rev & LOOP_OUT ? 1 : 0);
-		/* An fd closed and reused in this pass may see a stale bit. */
-		if (fd < l->nslots)
+			if (FD_ISSET(fd, &r))
+				rev |= LOOP_IN;
+			if (FD_ISSET(fd, &w))
+				rev |= LOOP_OUT;
+			/* An fd closed and reused in this pass may see a stale bit. */
+			if (rev == 0 || fd >= l->nslots ||
+			    l->slots[fd].late != late)
+				continue;
 			dispatch(l, fd, rev & l->slots[fd].ev);
-	}
+		}
 	return 0;
 }
 

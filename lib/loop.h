@@ -38,6 +38,12 @@ unsigned loop_events(const struct loop *l, int fd);
 /* Stop watching fd; safe inside any callback, even fd's own. */
 void	loop_del(struct loop *l, int fd);
 
+/*
+ * Dispatch fd after every other ready fd of the same pass (a listening
+ * socket: accept after the closes that free descriptors).
+ */
+void	loop_defer(struct loop *l, int fd);
+
 void	loop_set_tick(struct loop *l, loop_tick_fn *fn, void *arg);
 
 /* Run until loop_stop() or a signal; returns the status given. */

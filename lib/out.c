@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "out.h"
+#include "sig.h"
 
 #define OUT_FLUSH_AT	((size_t)64 * 1024)	/* write out once this much is queued */
 #define OUT_META_MAX	512		/* json keys besides the payload */
@@ -23,6 +24,7 @@ static struct {
 	const char	*mode;
 	char		*buf;
 	size_t		 len, cap;
+	bool		 gone;		/* closed or given up: write nothing */
 } out;
 
 const char *
@@ -71,42 +73,35 @@ out_reserve(size_t n)
 	return out.buf + out.len;
 }
 
-/*
- * Write all of p to standard output.  A closed reader (EPIPE) ends the
- * program quietly with 0, another error with exit 1.
- */
+bool
+out_usable(void)
+{
+	return !out.gone;
+}
+
+/* Write all of p to standard output; see out_flush for what can happen. */
 static void
 write_all(const char *p, size_t n)
 {
-	size_t off = 0;
-
-	while (off < n) {
-		ssize_t w = write(STDOUT_FILENO, p + off, n - off);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				/* Someone else made stdout non-blocking. */
-				struct timespec ts = { 0, 1000000 };
-				nanosleep(&ts, NULL);
-				continue;
-			}
-			out.len = 0;
-			if (errno == EPIPE)
-				_exit(ND_EXIT_OK);	/* reader gone: quietly */
-			nd_err(ND_EXIT_RUN, "write standard output");
-		}
-		off += (size_t)w;
-	}
+	if (out.gone || n == 0)
+		return;
+	if (sig_write(STDOUT_FILENO, p, n, -1) == 0)
+		return;
+	out.gone = true;
+	out.len = 0;
+	if (errno == EPIPE)
+		sig_stop();		/* reader gone: end quietly */
+	else if (errno != EINTR)
+		nd_err(ND_EXIT_RUN, "write standard output");
 }
 
 void
-out_flush(void *unused)
+out_flush(void)
 {
-	(void)unused;
-	write_all(out.buf, out.len);
+	size_t n = out.len;
+
 	out.len = 0;
+	write_all(out.buf, n);
 }
 
 size_t
@@ -207,7 +202,10 @@ out_hex(char *dst, const unsigned char *src, size_t n)
 {
 	char *d = dst;
 
-	for (size_t off = 0; off < n; off += 16) {
+	/* An empty message is a record too: one line with no bytes. */
+	size_t off = 0;
+
+	do {
 		size_t m = n - off < 16 ? n - off : 16;
 
 		d += snprintf(d, 12, "%08zx ", off);
@@ -232,7 +230,8 @@ out_hex(char *dst, const unsigned char *src, size_t n)
 		}
 		*d++ = '|';
 		*d++ = '\n';
-	}
+		off += 16;
+	} while (off < n);
 	return (size_t)(d - dst);
 }
 
@@ -342,6 +341,8 @@ json_msg(char *d, const struct out_meta *m, const unsigned char *p,
 		    strlen(m->group));
 	}
 	d += sprintf(d, ",\"len\":%zu", n);
+	if (m->wire_len > 0)
+		d += sprintf(d, ",\"wire_len\":%zu", m->wire_len);
 	if (m->orig_len > n)
 		d += sprintf(d, ",\"truncated\":true,\"orig_len\":%zu",
 		    m->orig_len);
@@ -373,11 +374,13 @@ out_msg(const struct out_meta *meta, const void *buf, size_t len)
 
 	if (meta == NULL)
 		meta = &none;
+	if (out.gone)
+		return;
 	switch (out.fmt) {
 	case FMT_RAW:
 		if (len >= OUT_FLUSH_AT) {
 			/* Large and verbatim: no copy through the buffer. */
-			out_flush(NULL);
+			out_flush();
 			write_all(buf, len);
 			return;
 		}
@@ -402,14 +405,18 @@ out_msg(const struct out_meta *meta, const void *buf, size_t len)
 		break;
 	}
 	if (out.len >= OUT_FLUSH_AT)
-		out_flush(NULL);
+		out_flush();
 }
 
 void
 out_line(const char *line)
 {
 	size_t n = strlen(line);
-	char *d = out_reserve(n + 1);
+	char *d;
+
+	if (out.gone)
+		return;
+	d = out_reserve(n + 1);
 
 	memcpy(d, line, n);
 	d[n] = '\n';

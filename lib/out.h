@@ -20,6 +20,7 @@ struct out_meta {
 	long long	 latency_us;	/* --seq one-way latency, or LLONG_MIN */
 	size_t		 orig_len;	/* length on the wire if truncated, else 0 */
 	int		 ttl;		/* multicast: TTL or hop limit received, 0 = unknown */
+	size_t		 wire_len;	/* --seq: bytes on the wire, header included; 0 = absent */
 };
 
 /* Name of a format, and the format of a name (-1 if unknown). */
@@ -36,11 +37,17 @@ void	out_msg(const struct out_meta *meta, const void *buf, size_t len);
 void	out_line(const char *line);
 
 /*
- * Write everything queued.  A closed standard output (EPIPE) ends the
- * program with exit 0, another write error with exit 1.  The argument is
- * unused; it lets the loop call this as a hook.
+ * Write everything queued, waiting while standard output is full (the run
+ * stops reading its peers meanwhile; a signal still ends it).  A closed
+ * standard output (EPIPE) ends the run as a signal would (sig_stop), with
+ * exit 0; a signal while standard output will not take the bytes drops
+ * them; another write error exits 1.  After either, nothing more is
+ * written.
  */
-void	out_flush(void *unused);
+void	out_flush(void);
+
+/* False once standard output is closed or given up: nothing goes there. */
+bool	out_usable(void);
 
 /* True when nothing is queued. */
 bool	out_empty(void);

@@ -1,14 +1,23 @@
-/* sig.c: turns SIGINT and SIGTERM into a flag and a byte on a pipe. */
+/*
+ * sig.c: turns SIGINT and SIGTERM into a flag and a byte on a pipe, and
+ * writes and waits that end when the run does.
+ */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "sig.h"
 
-static volatile sig_atomic_t caught;
+/* Once the run is ending, how long a blocked output may hold up the exit. */
+#define SIG_GRACE_MS	100
+
+static volatile sig_atomic_t caught, stopping;
 static int pipefd[2] = { -1, -1 };
 
 static void
@@ -56,4 +65,125 @@ int
 sig_caught(void)
 {
 	return caught;
+}
+
+void
+sig_stop(void)
+{
+	char c = 0;
+
+	stopping = 1;
+	if (pipefd[1] >= 0)
+		(void)!write(pipefd[1], &c, 1);
+}
+
+bool
+sig_ending(void)
+{
+	return caught != 0 || stopping != 0;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+sig_wait(int fd, short events, int ms)
+{
+	struct pollfd p[2] = { { fd, events, 0 }, { pipefd[0], POLLIN, 0 } };
+	long long deadline = ms < 0 ? -1 : now_ms() + ms;
+
+	for (;;) {
+		long long left = deadline < 0 ? -1 : deadline - now_ms();
+		int n;
+
+		if (sig_ending()) {
+			errno = EINTR;
+			return -1;
+		}
+		if (deadline >= 0 && left < 0)
+			return 0;
+		n = poll(p, pipefd[0] >= 0 ? 2 : 1, left > INT_MAX ? INT_MAX :
+		    (int)left);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n > 0 && p[0].revents != 0)
+			return 1;
+	}
+}
+
+/*
+ * Wait at most ms for fd to take bytes, ignoring the signal pipe (the run
+ * is ending already, or the caller bounds the wait itself).
+ */
+static int
+wait_out(int fd, int ms)
+{
+	struct pollfd p = { fd, POLLOUT, 0 };
+	long long deadline = now_ms() + ms;
+
+	for (;;) {
+		long long left = deadline - now_ms();
+		int n = poll(&p, 1, left < 0 ? 0 : (int)left);
+
+		if (n > 0)
+			return 1;
+		if (n == 0 || errno != EINTR)
+			return n;
+	}
+}
+
+int
+sig_write(int fd, const void *buf, size_t n, int wait_ms)
+{
+	const char *p = buf;
+	long long deadline = wait_ms < 0 ? -1 : now_ms() + wait_ms;
+
+	while (n > 0) {
+		bool bounded = deadline >= 0 || sig_ending();
+		size_t chunk = n;
+		ssize_t w;
+
+		if (bounded) {
+			/*
+			 * Ask first, then write no more than a pipe takes at
+			 * once (PIPE_BUF): a blocking fd that polled writable
+			 * then takes it without blocking.
+			 */
+			long long left = deadline < 0 ? SIG_GRACE_MS :
+			    deadline - now_ms();
+			int r;
+
+			if (sig_ending() && left > SIG_GRACE_MS)
+				left = SIG_GRACE_MS;
+			r = wait_out(fd, left < 0 ? 0 : (int)left);
+			if (r < 0)
+				return -1;
+			if (r == 0) {
+				errno = sig_ending() ? EINTR : ETIMEDOUT;
+				return -1;
+			}
+			if (chunk > PIPE_BUF)
+				chunk = PIPE_BUF;
+		}
+		w = write(fd, p, chunk);
+		if (w < 0) {
+			/* A signal, or a full non-blocking fd: loop and ask. */
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return -1;
+			if (!bounded && sig_wait(fd, POLLOUT, -1) < 0)
+				return -1;
+			continue;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }

@@ -1,14 +1,47 @@
-/* sig.h: SIGINT and SIGTERM as a readable fd (self-pipe); SIGPIPE ignored. */
+/*
+ * sig.h: SIGINT and SIGTERM as a flag and a readable fd (self-pipe);
+ * SIGPIPE ignored; and the waits and writes that a signal must be able to
+ * end, so that no blocked output outlives SIGTERM.
+ */
 #ifndef ND_SIG_H
 #define ND_SIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
 
 /* Install the handlers and make the pipe; exits on failure (setup). */
 void	sig_init(void);
 
-/* Read end of the self-pipe: readable once a signal has arrived. */
+/* Read end of the self-pipe: readable once the run is ending. */
 int	sig_fd(void);
 
 /* The signal that arrived (SIGINT or SIGTERM), or 0. */
 int	sig_caught(void);
+
+/*
+ * End the run as a signal would, without one (standard output closed):
+ * sig_ending() turns true and the self-pipe readable; sig_caught() stays 0.
+ */
+void	sig_stop(void);
+
+/* True once a signal arrived or sig_stop() was called. */
+bool	sig_ending(void);
+
+/*
+ * Wait until fd is ready for events (POLLIN, POLLOUT) or ms pass (< 0:
+ * no limit).  Returns 1 when ready, 0 on time-out, -1 with errno EINTR
+ * when the run is ending, or -1 with poll's errno.
+ */
+int	sig_wait(int fd, short events, int ms);
+
+/*
+ * Write all n bytes of p to fd, finishing partial writes and waiting out
+ * EAGAIN.  wait_ms < 0: wait as long as fd needs (data); >= 0: give fd at
+ * most that long to take the bytes (diagnostics).  Once the run is ending,
+ * fd gets a short grace and no more: a blocked output never holds up the
+ * exit.  Returns 0, or -1 with errno (EINTR: gave up; ETIMEDOUT: timed
+ * out; else write's errno, e.g. EPIPE).
+ */
+int	sig_write(int fd, const void *p, size_t n, int wait_ms);
 
 #endif

@@ -1,4 +1,5 @@
 /* sock.c: resolving, binding, listening and connecting, IPv4 and IPv6. */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -12,7 +13,6 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "loop.h"
 #include "sig.h"
 #include "sock.h"
 
@@ -117,31 +117,23 @@ sock_listen(const struct nd_args *a, int type, char *name, size_t cap)
 	return fd;
 }
 
-/* Wait for a non-blocking connect; 0 when connected, -1 with errno. */
+/*
+ * Wait for a non-blocking connect; 0 when connected, -1 with errno
+ * (EINTR: the run is ending, ETIMEDOUT: timeout seconds passed).
+ */
 static int
 connect_wait(int fd, double timeout)
 {
-	long long deadline = timeout >= 0 ?
-	    loop_now_ms() + (long long)(timeout * 1000 + 0.5) : -1;
-	struct pollfd p[2] = { { fd, POLLOUT, 0 }, { sig_fd(), POLLIN, 0 } };
+	double ms = timeout >= 0 ? timeout * 1000 + 0.5 : -1;
 	socklen_t sl = sizeof(int);
-	int err = 0;
+	int err = 0, r;
 
-	for (;;) {
-		long long left = deadline < 0 ? -1 : deadline - loop_now_ms();
-		int n;
-
-		if (deadline >= 0 && left <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		n = poll(p, 2, left > 1 << 30 ? 1 << 30 : (int)left);
-		if (n < 0 && errno != EINTR)
-			return -1;
-		if (sig_caught())
-			nd_exit(ND_EXIT_OK);
-		if (n > 0 && p[0].revents)
-			break;
+	r = sig_wait(fd, POLLOUT, ms > 1e9 ? 1000000000 : (int)ms);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		errno = ETIMEDOUT;
+		return -1;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) < 0)
 		return -1;
@@ -175,6 +167,12 @@ sock_connect(const struct nd_args *a, double timeout, char *name, size_t cap)
 		saved = errno;
 		close(fd);
 		fd = -1;
+		if (saved == EINTR) {
+			/* A signal while connecting: the caller ends the run. */
+			freeaddrinfo(res);
+			errno = EINTR;
+			return -1;
+		}
 	}
 	freeaddrinfo(res);
 	if (fd < 0) {
@@ -208,4 +206,19 @@ sock_same(const struct sockaddr_storage *x, const struct sockaddr_storage *y,
 
 	return memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0
 	    && (!with_port || a->sin6_port == b->sin6_port);
+}
+
+long long
+sock_outq(int fd)
+{
+#if defined(__linux__) && defined(TIOCOUTQ)
+	int n;
+
+	/* SIOCOUTQ in tcp(7): bytes written and not yet acknowledged. */
+	if (ioctl(fd, TIOCOUTQ, &n) == 0)
+		return n;
+#else
+	(void)fd;
+#endif
+	return -1;
 }

@@ -37,7 +37,8 @@ int	sock_listen(const struct nd_args *a, int type, char *name, size_t cap);
 
 /*
  * A TCP connection to --host/--port within timeout seconds (< 0: the
- * kernel's), left non-blocking.  Tries every address.  (setup)
+ * kernel's), left non-blocking.  Tries every address.  (setup), except
+ * that a signal while connecting returns -1 with errno EINTR.
  */
 int	sock_connect(const struct nd_args *a, double timeout, char *name,
 	    size_t cap);
@@ -46,6 +47,12 @@ int	sock_connect(const struct nd_args *a, double timeout, char *name,
 void	sock_announce(const char *what, const char *name);
 
 int	sock_nonblock(int fd);
+
+/*
+ * Bytes in a TCP socket's send queue, not yet taken by the peer; -1
+ * where the system cannot tell (Linux's SIOCOUTQ only).
+ */
+long long	sock_outq(int fd);
 
 /* Same family and address, and the same port too if with_port. */
 bool	sock_same(const struct sockaddr_storage *x,

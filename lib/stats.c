@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "out.h"
+#include "sig.h"
 #include "sock.h"
 #include "stats.h"
 
@@ -40,6 +41,20 @@ stats_start(struct stats *s, struct seqset *seq)
 	memset(s, 0, sizeof(*s));
 	s->seq = seq;
 	s->start_ns = stats_now_ns();
+}
+
+void
+stats_count(struct stats *s, uint64_t n)
+{
+	long long now = stats_now_ns();
+
+	if (s->messages == 0) {
+		s->first_ns = now;
+		s->first_bytes = n;
+	}
+	s->last_ns = now;
+	s->messages++;
+	s->bytes += n;
 }
 
 /* Write v as exactly n decimal digits, zero-padded, ending at dst + n. */
@@ -108,11 +123,56 @@ window_clear(struct seqstat *q, uint64_t s)
 	q->window[(s % SEQ_WINDOW) / 64] &= ~(1ULL << (s % 64));
 }
 
-int64_t
-seq_account(struct seqstat *q, uint64_t seq, int64_t sent_us, int64_t now_us)
-{
-	int64_t lat = now_us - sent_us, transit = lat, d;
+#define SEQ_MOD		(SEQ_MAX + 1)	/* the wire's sequences wrap here */
 
+/*
+ * The unwrapped sequence nearest to the highest that is w on the wire;
+ * false when it would lie before the start of the line.  The first one
+ * is put a whole wrap up the line, so that what came before it fits.
+ */
+static bool
+unwrap(const struct seqstat *q, uint64_t w, uint64_t *ext)
+{
+	uint64_t d;
+
+	if (!q->any) {
+		*ext = w + SEQ_MOD;
+		return true;
+	}
+	d = (w + SEQ_MOD - q->highest % SEQ_MOD) % SEQ_MOD;
+	if (d < SEQ_MOD / 2) {
+		*ext = q->highest + d;
+		return true;
+	}
+	if (q->highest < SEQ_MOD - d)
+		return false;
+	*ext = q->highest - (SEQ_MOD - d);
+	return true;
+}
+
+static int64_t
+latency(struct seqstat *q, int64_t sent_us, int64_t now_us)
+{
+	int64_t lat = now_us - sent_us;
+
+	if (lat < 0) {
+		q->clock_skew++;
+		lat = 0;
+	}
+	return lat;
+}
+
+int64_t
+seq_account(struct seqstat *q, uint64_t wire, int64_t sent_us, int64_t now_us)
+{
+	int64_t lat = latency(q, sent_us, now_us);
+	int64_t transit = now_us - sent_us, d;
+	uint64_t seq;
+
+	if (!unwrap(q, wire, &seq)) {
+		q->stale++;
+		return lat;
+	}
 	if (!q->any) {
 		q->any = true;
 		q->first = q->highest = seq;
@@ -125,24 +185,23 @@ seq_account(struct seqstat *q, uint64_t seq, int64_t sent_us, int64_t now_us)
 	}
 	if (seq > q->highest) {
 		/* Forget what slides out of the window before reusing bits. */
-		uint64_t from = q->highest + 1;
-
 		if (seq - q->highest >= SEQ_WINDOW)
 			memset(q->window, 0, sizeof(q->window));
 		else
-			for (uint64_t s = from; s <= seq; s++)
+			for (uint64_t s = q->highest + 1; s <= seq; s++)
 				window_clear(q, s);
 		q->highest = seq;
 		window_test_set(q, seq);
 		q->unique++;
-	} else if (q->highest - seq < SEQ_WINDOW && window_test_set(q, seq)) {
+	} else if (q->highest - seq >= SEQ_WINDOW) {
+		/* Too far behind to tell a straggler from a duplicate. */
+		q->stale++;
+		return lat;
+	} else if (window_test_set(q, seq)) {
 		q->duplicated++;
 		return lat;
 	} else {
-		/*
-		 * Behind the highest: out of order.  Past the window a
-		 * duplicate cannot be told from a straggler; count a straggler.
-		 */
+		/* Arrived after a later one: out of order, not lost. */
 		q->out_of_order++;
 		q->unique++;
 		if (seq < q->first)
@@ -211,6 +270,7 @@ seqset_sum(const struct seqset *set, struct seqsum *sum)
 	memset(sum, 0, sizeof(*sum));
 	sum->sources = set->n;
 	sum->untracked = set->untracked;
+	sum->no_seq = set->no_seq;
 	for (int i = 0; i < set->n; i++) {
 		const struct seqstat *q = &set->src[i]->q;
 
@@ -225,6 +285,8 @@ seqset_sum(const struct seqset *set, struct seqsum *sum)
 		sum->lost += seq_lost(q);
 		sum->duplicated += q->duplicated;
 		sum->out_of_order += q->out_of_order;
+		sum->stale += q->stale;
+		sum->clock_skew += q->clock_skew;
 		lat += q->lat_sum;
 		jit += q->jitter * (double)q->unique;
 	}
@@ -257,8 +319,10 @@ json_seq(char *d, size_t cap, const struct seqsum *q)
 {
 	int n = snprintf(d, cap, ",\"senders\":%d,\"received\":%" PRIu64
 	    ",\"lost\":%" PRIu64 ",\"duplicated\":%" PRIu64
-	    ",\"out_of_order\":%" PRIu64, q->sources, q->received, q->lost,
-	    q->duplicated, q->out_of_order);
+	    ",\"out_of_order\":%" PRIu64 ",\"stale\":%" PRIu64
+	    ",\"clock_skew\":%" PRIu64 ",\"no_seq\":%" PRIu64, q->sources,
+	    q->received, q->lost, q->duplicated, q->out_of_order, q->stale,
+	    q->clock_skew, q->no_seq);
 
 	if (q->any && n > 0 && (size_t)n < cap)
 		n += snprintf(d + n, cap - (size_t)n, ",\"latency_us\":{"
@@ -268,64 +332,136 @@ json_seq(char *d, size_t cap, const struct seqsum *q)
 	return n;
 }
 
+/* The rates of SPEC.md: n - 1 intervals over the active period. */
+struct rates {
+	double	active, elapsed;	/* seconds */
+	bool	valid;			/* two messages, some time between */
+	double	mps, bps;
+};
+
+static void
+rates_of(const struct stats *s, struct rates *r)
+{
+	r->elapsed = (double)(stats_now_ns() - s->start_ns) / 1e9;
+	r->active = s->messages > 0 ?
+	    (double)(s->last_ns - s->first_ns) / 1e9 : 0;
+	r->valid = s->messages >= 2 && r->active > 0;
+	r->mps = r->valid ? (double)(s->messages - 1) / r->active : 0;
+	r->bps = r->valid ? (double)(s->bytes - s->first_bytes) / r->active : 0;
+}
+
+static void
+print_json(const struct stats *s, const struct rates *r,
+    const struct seqsum *q)
+{
+	char line[1024], mps[32], bps[32];
+	size_t n;
+
+	if (r->valid) {
+		snprintf(mps, sizeof(mps), "%.3f", r->mps);
+		snprintf(bps, sizeof(bps), "%.3f", r->bps);
+	} else {
+		snprintf(mps, sizeof(mps), "null");
+		snprintf(bps, sizeof(bps), "null");
+	}
+	n = (size_t)snprintf(line, sizeof(line), "{\"event\":\"summary\","
+	    "\"mode\":\"%s\",\"messages\":%" PRIu64 ",\"bytes\":%" PRIu64
+	    ",\"duration_s\":%.6f,\"elapsed_s\":%.6f,\"messages_per_s\":%s,"
+	    "\"bytes_per_s\":%s", err_mode(), s->messages, s->bytes, r->active,
+	    r->elapsed, mps, bps);
+	if (s->tcp)
+		n += (size_t)snprintf(line + n, sizeof(line) - n,
+		    ",\"clients_served\":%" PRIu64 ",\"peak_clients\":%" PRIu64
+		    ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64,
+		    s->clients_served, s->peak_clients, s->bytes_in,
+		    s->bytes_out);
+	if (q != NULL)
+		n += (size_t)json_seq(line + n, sizeof(line) - n, q);
+	snprintf(line + n, sizeof(line) - n, "}");
+	out_line(line);
+	out_flush();
+}
+
+static void
+print_seq_text(const struct seqsum *q)
+{
+	char extra[128] = "";
+	size_t n = 0;
+
+	if (q->stale > 0)
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
+		    ", %" PRIu64 " stale", q->stale);
+	if (q->clock_skew > 0 && n < sizeof(extra))
+		snprintf(extra + n, sizeof(extra) - n, ", %" PRIu64
+		    " sent ahead of this clock", q->clock_skew);
+	nd_warnx("summary: %" PRIu64 " received, %" PRIu64 " lost (%.2f%%), %"
+	    PRIu64 " duplicated, %" PRIu64 " out of order, from %d sender%s%s",
+	    q->received, q->lost, seqsum_loss_pct(q), q->duplicated,
+	    q->out_of_order, q->sources, q->sources == 1 ? "" : "s", extra);
+	if (q->no_seq > 0)
+		nd_warnx("summary: %" PRIu64 " datagram%s without a --seq "
+		    "header", q->no_seq, q->no_seq == 1 ? "" : "s");
+	if (q->untracked > 0)
+		nd_warnx("summary: %" PRIu64 " datagrams from senders past the "
+		    "first %d not counted", q->untracked, SEQ_SOURCES);
+	if (q->any)
+		nd_warnx("summary: latency min/avg/max %" PRId64 "/%.1f/%"
+		    PRId64 " us, jitter %.1f us", q->lat_min, q->lat_avg,
+		    q->lat_max, q->jitter);
+}
+
 void
 stats_print(const struct stats *s, const struct nd_args *a)
 {
-	double dur = (double)(stats_now_ns() - s->start_ns) / 1e9;
-	double mps = dur > 0 ? (double)s->messages / dur : 0;
-	double bps = dur > 0 ? (double)s->bytes / dur : 0;
 	struct seqsum sum, *q = NULL;
-	char line[1024];
-	size_t n;
+	struct rates r;
 
+	/* Warnings held back by a limiter come before the summary. */
+	err_flush_limits();
+	rates_of(s, &r);
 	if (s->seq != NULL) {
 		seqset_sum(s->seq, &sum);
 		q = &sum;
 	}
-
-	if (a->format == FMT_JSON) {
-		n = (size_t)snprintf(line, sizeof(line), "{\"event\":\"summary\","
-		    "\"mode\":\"%s\",\"messages\":%" PRIu64 ",\"bytes\":%"
-		    PRIu64 ",\"duration_s\":%.6f,\"messages_per_s\":%.3f,"
-		    "\"bytes_per_s\":%.3f", err_mode(), s->messages, s->bytes,
-		    dur, mps, bps);
-		if (s->tcp)
-			n += (size_t)snprintf(line + n, sizeof(line) - n,
-			    ",\"clients_served\":%" PRIu64 ",\"peak_clients\":%"
-			    PRIu64 ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%"
-			    PRIu64, s->clients_served, s->peak_clients,
-			    s->bytes_in, s->bytes_out);
-		if (q != NULL)
-			n += (size_t)json_seq(line + n, sizeof(line) - n, q);
-		snprintf(line + n, sizeof(line) - n, "}");
-		out_line(line);
-		out_flush(NULL);
+	if (a->format == FMT_JSON && out_usable()) {
+		print_json(s, &r, q);
 		return;
 	}
-	out_flush(NULL);
-	fprintf(stderr, "netdemo: %s: summary: %" PRIu64 " messages, %" PRIu64
-	    " bytes in %.3f s (%.1f messages/s, %.0f bytes/s)\n", err_mode(),
-	    s->messages, s->bytes, dur, mps, bps);
+	out_flush();
+	if (r.valid)
+		nd_warnx("summary: %" PRIu64 " messages, %" PRIu64 " bytes in "
+		    "%.3f s (%.1f messages/s, %.0f bytes/s; %.3f s elapsed)",
+		    s->messages, s->bytes, r.active, r.mps, r.bps, r.elapsed);
+	else
+		nd_warnx("summary: %" PRIu64 " messages, %" PRIu64 " bytes in "
+		    "%.3f s (no rate from fewer than 2 messages; %.3f s "
+		    "elapsed)", s->messages, s->bytes, r.active, r.elapsed);
 	if (s->tcp)
-		fprintf(stderr, "netdemo: %s: summary: %" PRIu64 " clients "
-		    "served, peak %" PRIu64 " at once, %" PRIu64 " bytes in, %"
-		    PRIu64 " bytes out\n", err_mode(), s->clients_served,
-		    s->peak_clients, s->bytes_in, s->bytes_out);
-	if (q != NULL) {
-		fprintf(stderr, "netdemo: %s: summary: %" PRIu64 " received, %"
-		    PRIu64 " lost (%.2f%%), %" PRIu64 " duplicated, %" PRIu64
-		    " out of order, from %d sender%s\n", err_mode(),
-		    q->received, q->lost, seqsum_loss_pct(q), q->duplicated,
-		    q->out_of_order, q->sources, q->sources == 1 ? "" : "s");
-		if (q->untracked > 0)
-			fprintf(stderr, "netdemo: %s: summary: %" PRIu64 " "
-			    "datagrams from senders past the first %d not "
-			    "counted\n", err_mode(), q->untracked, SEQ_SOURCES);
-		if (q->any)
-			fprintf(stderr, "netdemo: %s: summary: latency min/avg/"
-			    "max %" PRId64 "/%.1f/%" PRId64 " us, jitter %.1f "
-			    "us\n", err_mode(), q->lat_min, q->lat_avg,
-			    q->lat_max, q->jitter);
-	}
-	fflush(stderr);
+		nd_warnx("summary: %" PRIu64 " clients served, peak %" PRIu64
+		    " at once, %" PRIu64 " bytes in, %" PRIu64 " bytes out",
+		    s->clients_served, s->peak_clients, s->bytes_in,
+		    s->bytes_out);
+	if (q != NULL)
+		print_seq_text(q);
+}
+
+static struct {
+	const struct stats	*s;
+	const struct nd_args	*a;
+} at_error;
+
+static void
+print_at_error(void *arg)
+{
+	(void)arg;
+	if (at_error.s != NULL && (at_error.a->stats || sig_caught()))
+		stats_print(at_error.s, at_error.a);
+}
+
+void
+stats_print_at_error(const struct stats *s, const struct nd_args *a)
+{
+	at_error.s = s;
+	at_error.a = a;
+	err_set_final(s != NULL ? print_at_error : NULL, NULL);
 }

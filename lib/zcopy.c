@@ -7,8 +7,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
+#include "sig.h"
 #include "zcopy.h"
 
 #define ZC_PIPE_SIZE	(1 << 20)	/* asked for; the kernel may give less */
@@ -50,11 +52,19 @@ zc_splice_out(struct zc_pipe *p, int fd, size_t n)
 	while (n > 0) {
 		ssize_t w = splice(p->r, NULL, fd, NULL, n, SPLICE_F_MOVE);
 
-		if (w < 0 && errno == EINTR)
+		if (w > 0) {
+			n -= (size_t)w;
 			continue;
-		if (w <= 0)
+		}
+		if (w == 0)
 			return -1;
-		n -= (size_t)w;
+		/* A signal ends the wait; a non-blocking fd is waited for. */
+		if (errno == EINTR && !sig_ending())
+			continue;
+		if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    sig_wait(fd, POLLOUT, -1) > 0)
+			continue;
+		return -1;
 	}
 	return 0;
 }

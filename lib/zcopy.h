@@ -26,8 +26,8 @@ void	zc_pipe_close(struct zc_pipe *p);
 ssize_t	zc_splice_in(struct zc_pipe *p, int sock, size_t max);
 
 /*
- * Move exactly n bytes from the pipe to fd, blocking as a write would;
- * 0, or -1 with errno.
+ * Move exactly n bytes from the pipe to fd, waiting while fd is full
+ * (blocking or not); 0, or -1 with errno (EINTR: the run is ending).
  */
 int	zc_splice_out(struct zc_pipe *p, int fd, size_t n);
 

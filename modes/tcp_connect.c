@@ -34,65 +34,101 @@ struct conn {
 	char			 name[SOCK_NAMELEN];
 	char			*ibuf;		/* stdin -> socket: [ioff, ilen) */
 	size_t			 ioff, ilen, ibufsize;
+	long long		 in_size;	/* a file's bytes from in_start, or -1 */
 	bool			 in_file;	/* stdin is a regular file */
 	bool			 zc_in;		/* sendfile(2) from stdin */
 	bool			 zc_out;	/* splice(2) to stdout */
 	struct zc_pipe		 zp;
 	const char		*msg;		/* --message, else NULL */
-	bool			 in_eof;	/* no more to send */
+	bool			 in_eof;	/* input read to its end */
 	bool			 shut;		/* SHUT_WR done */
+	bool			 rcv_eof;	/* the server's side is closed */
+	int			 send_err;	/* a failed send's errno, or 0 */
+	int			 recv_err;	/* a failed recv's errno, or 0 */
 	unsigned char		*rbuf;		/* socket -> stdout */
 	long long		 timeout_ms, last_ms;
 	struct stats		 st;
 	uint64_t		 sent;
 };
 
-static const char *
-pending(const struct conn *c, size_t *n)
+/* Bytes read but not yet sent. */
+static size_t
+pending_len(const struct conn *c)
 {
-	*n = c->ilen - c->ioff;
-	return (c->msg ? c->msg : c->ibuf) + c->ioff;
+	return c->ilen - c->ioff;
 }
 
-/* Set what each fd waits for from the state of the two buffers. */
+/* All of the input is out: read to its end and nothing left to send. */
+static bool
+input_done(const struct conn *c)
+{
+	return c->in_eof && pending_len(c) == 0 && c->send_err == 0;
+}
+
+/*
+ * Set what each fd waits for from the state of both directions, shut
+ * down writing once the input is all out, and end the run once both
+ * directions are over.  The server's EOF ends only the receive direction:
+ * input still goes out until it ends (a server may half-close and read
+ * on).
+ */
 static void
 update(struct conn *c)
 {
-	size_t n;
-	unsigned ev = LOOP_IN;
+	unsigned ev = c->rcv_eof ? 0 : LOOP_IN;
+	bool sending = c->send_err == 0 && !input_done(c);
 
-	(void)pending(c, &n);
-	if (n > 0 || (c->zc_in && !c->in_eof))
+	if (sending && (pending_len(c) > 0 || c->zc_in))
 		ev |= LOOP_OUT;
-	else if (c->in_eof && !c->shut) {
-		/* All of the input is out: tell the server, keep reading. */
+	if (input_done(c) && !c->shut) {
+		/* Tell the server, keep reading what it still sends. */
 		if (shutdown(c->fd, SHUT_WR) < 0 && errno != ENOTCONN)
 			nd_err(ND_EXIT_RUN, "shutdown %s", c->name);
 		c->shut = true;
 	}
+	if (c->rcv_eof && !sending) {
+		loop_stop(c->l, ND_EXIT_OK);
+		return;
+	}
 	loop_mod(c->l, c->fd, ev);
-	if (!c->msg && !c->in_eof && !c->zc_in)
-		loop_mod(c->l, STDIN_FILENO, n == 0 ? LOOP_IN : 0);
+	if (!c->msg && !c->in_eof && !c->zc_in && c->send_err == 0)
+		loop_mod(c->l, STDIN_FILENO, pending_len(c) == 0 ? LOOP_IN : 0);
+}
+
+/*
+ * A send failed (the server reset or closed): stop sending, drop what
+ * was read, and go on reading what the server sent before, so that no
+ * reply is lost; the run then ends with this error.
+ */
+static void
+send_failed(struct conn *c, int err)
+{
+	c->send_err = err;
+	c->ioff = c->ilen = 0;
+	if (!c->msg && !c->zc_in)
+		loop_del(c->l, STDIN_FILENO);
 }
 
 static void
 send_pending(struct conn *c)
 {
-	size_t n;
-	const char *p = pending(c, &n);
+	const char *p = (c->msg ? c->msg : c->ibuf) + c->ioff;
+	size_t n = pending_len(c);
 
 	while (n > 0) {
 		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
 
 		if (w < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR && !sig_ending())
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			nd_err(ND_EXIT_RUN, "send %s", c->name);
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
+				send_failed(c, errno);
+			return;
 		}
 		c->ioff += (size_t)w;
 		c->sent += (uint64_t)w;
+		c->last_ms = loop_now_ms();
 		p += w;
 		n -= (size_t)w;
 	}
@@ -109,7 +145,7 @@ static void	on_stdin(struct loop *, int, unsigned, void *);
 static void
 send_file(struct conn *c)
 {
-	for (int i = 0; i < IO_BURST && !c->in_eof; i++) {
+	for (int i = 0; i < IO_BURST && !c->in_eof && !sig_ending(); i++) {
 		ssize_t w = zc_sendfile(c->fd, STDIN_FILENO, ZC_CHUNK);
 
 		if (w > 0) {
@@ -131,7 +167,9 @@ send_file(struct conn *c)
 				nd_err(ND_EXIT_RUN, "event loop");
 			break;
 		}
-		nd_err(ND_EXIT_RUN, "sendfile to %s", c->name);
+		c->zc_in = false;
+		send_failed(c, errno);
+		break;
 	}
 }
 
@@ -141,7 +179,6 @@ on_stdin(struct loop *l, int fd, unsigned rev, void *arg)
 	struct conn *c = arg;
 	int budget = c->in_file ? IO_BURST : 1;
 	ssize_t n;
-	size_t left;
 
 	(void)rev;
 	/*
@@ -166,9 +203,21 @@ on_stdin(struct loop *l, int fd, unsigned rev, void *arg)
 		c->ilen = (size_t)n;
 		c->last_ms = loop_now_ms();
 		send_pending(c);
-		(void)pending(c, &left);
-	} while (left == 0 && --budget > 0);
+	} while (pending_len(c) == 0 && c->send_err == 0 && --budget > 0);
 	update(c);
+}
+
+/* The server closed its side, or reset: the receive direction is over. */
+static void
+recv_over(struct conn *c, int err)
+{
+	if (err != 0 && c->send_err == 0)
+		c->recv_err = err;
+	else if (c->a->verbose || (!input_done(c) && c->send_err == 0 &&
+	    isatty(STDIN_FILENO)))
+		nd_warnx("%s: closed by the server%s", c->name, input_done(c) ||
+		    c->send_err ? "" : "; sending on to the end of input");
+	c->rcv_eof = true;
 }
 
 /*
@@ -185,67 +234,48 @@ splice_out(struct conn *c)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
-		if (n < 0)
-			nd_err(ND_EXIT_RUN, "recv %s", c->name);
-		if (n == 0) {
-			if (c->a->verbose)
-				nd_warnx("%s: closed by the server", c->name);
-			loop_stop(c->l, ND_EXIT_OK);
-			return;
+		if (n <= 0) {
+			recv_over(c, n < 0 ? errno : 0);
+			break;
 		}
 		if (zc_splice_out(&c->zp, STDOUT_FILENO, (size_t)n) < 0) {
 			if (errno == EPIPE)
-				nd_exit(ND_EXIT_OK);	/* reader gone */
-			nd_err(ND_EXIT_RUN, "write standard output");
+				sig_stop();	/* reader gone: end quietly */
+			else if (errno != EINTR)
+				nd_err(ND_EXIT_RUN, "write standard output");
+			return;		/* EINTR: the run is ending */
 		}
 		c->last_ms = loop_now_ms();
-		c->st.messages++;
-		c->st.bytes += (uint64_t)n;
+		stats_count(&c->st, (uint64_t)n);
 	}
 	update(c);
 }
 
+/* Drain what has arrived: one wakeup, several reads. */
 static void
-on_sock(struct loop *l, int fd, unsigned rev, void *arg)
+recv_burst(struct conn *c)
 {
-	struct conn *c = arg;
 	const struct nd_args *a = c->a;
 
-	if ((rev & LOOP_OUT) && c->zc_in)
-		send_file(c);
-	else if (rev & LOOP_OUT)
-		send_pending(c);
-	if ((rev & LOOP_IN) && c->zc_out) {
-		splice_out(c);
-		return;
-	}
-	/* Drain what has arrived: one wakeup, several reads. */
-	for (int i = 0; (rev & LOOP_IN) && i < IO_BURST; i++) {
-		ssize_t n = recv(fd, c->rbuf, (size_t)a->bufsize, 0);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				nd_err(ND_EXIT_RUN, "recv %s", c->name);
-			break;
-		}
-		if (n == 0) {
-			if (a->verbose)
-				nd_warnx("%s: closed by the server", c->name);
-			loop_stop(l, ND_EXIT_OK);
-			return;
-		}
+	for (int i = 0; i < IO_BURST && !c->rcv_eof; i++) {
+		ssize_t n = recv(c->fd, c->rbuf, (size_t)a->bufsize, 0);
 		struct out_meta m = { .peer = c->name, .seq = -1,
 		    .latency_us = LLONG_MIN };
 
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			recv_over(c, n < 0 ? errno : 0);
+			break;
+		}
 		c->last_ms = loop_now_ms();
-		c->st.messages++;
-		c->st.bytes += (uint64_t)n;
+		stats_count(&c->st, (uint64_t)n);
 		if (!a->quiet)
 			out_msg(&m, c->rbuf, (size_t)n);
 		if (a->count > 0 && c->st.messages >= (uint64_t)a->count) {
-			loop_stop(l, ND_EXIT_OK);
+			loop_stop(c->l, ND_EXIT_OK);
 			return;
 		}
 		if ((size_t)n < (size_t)a->bufsize)
@@ -254,13 +284,32 @@ on_sock(struct loop *l, int fd, unsigned rev, void *arg)
 	update(c);
 }
 
+static void
+on_sock(struct loop *l, int fd, unsigned rev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)l;
+	(void)fd;
+	if ((rev & LOOP_OUT) && c->zc_in)
+		send_file(c);
+	else if (rev & LOOP_OUT)
+		send_pending(c);
+	if ((rev & LOOP_IN) && c->zc_out)
+		splice_out(c);
+	else if (rev & LOOP_IN)
+		recv_burst(c);
+	else
+		update(c);
+}
+
 static int
 on_tick(struct loop *l, void *arg)
 {
 	struct conn *c = arg;
 	long long left;
 
-	out_flush(NULL);
+	out_flush();
 	if (c->timeout_ms < 0)
 		return -1;
 	left = c->last_ms + c->timeout_ms - loop_now_ms();
@@ -272,6 +321,57 @@ on_tick(struct loop *l, void *arg)
 		return 0;
 	}
 	return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+/* What of the input did not go out, for the last line of the run. */
+static void
+unsent(const struct conn *c, char *buf, size_t cap)
+{
+	if (c->msg != NULL)
+		snprintf(buf, cap, "%zu of %zu bytes of --message not sent",
+		    strlen(c->msg) - (size_t)c->sent, strlen(c->msg));
+	else if (c->in_size >= 0)
+		snprintf(buf, cap, "%lld of %lld bytes of standard input not "
+		    "sent", c->in_size - (long long)c->sent, c->in_size);
+	else
+		snprintf(buf, cap, "standard input not sent past byte %llu",
+		    (unsigned long long)c->sent);
+}
+
+/*
+ * How the run ends, after its summary: a failed direction is exit 1 and
+ * names what was not sent; input left unsent otherwise (--count, -w, a
+ * signal) is said, never passed over.
+ */
+static int
+conn_verdict(const struct conn *c, int status)
+{
+	char what[128];
+
+	unsent(c, what, sizeof(what));
+	if (c->send_err != 0) {
+		nd_warnx("send %s: %s: %s", c->name, strerror(c->send_err),
+		    what);
+		return ND_EXIT_RUN;
+	}
+	if (c->recv_err != 0) {
+		if (input_done(c))
+			nd_warnx("recv %s: %s", c->name, strerror(c->recv_err));
+		else
+			nd_warnx("recv %s: %s: %s", c->name,
+			    strerror(c->recv_err), what);
+		return ND_EXIT_RUN;
+	}
+	/*
+	 * Known to be left: read and unsent, or the rest of a file.  Not
+	 * when standard output closed: its reader ended the run, quietly.
+	 */
+	if (!out_usable())
+		return status;
+	if (pending_len(c) > 0 || (c->msg != NULL && c->sent < strlen(c->msg)) ||
+	    (c->in_size >= 0 && (long long)c->sent < c->in_size))
+		nd_warnx("%s", what);
+	return status;
 }
 
 /*
@@ -290,11 +390,44 @@ raw_to_splice(const struct nd_args *a)
 	return S_ISFIFO(sb.st_mode) || S_ISREG(sb.st_mode);
 }
 
+/* Standard input: a file's size from where we start, or -1. */
+static long long
+input_size(struct conn *c)
+{
+	struct stat sb;
+	off_t at;
+
+	c->in_file = fstat(STDIN_FILENO, &sb) == 0 && S_ISREG(sb.st_mode);
+	if (!c->in_file)
+		return -1;
+	at = lseek(STDIN_FILENO, 0, SEEK_CUR);
+	return (long long)sb.st_size - (at > 0 ? (long long)at : 0);
+}
+
+static void
+conn_setup(struct conn *c, const struct nd_args *a)
+{
+	c->l = loop_new(BACKEND_POLL);
+	if (loop_add(c->l, c->fd, LOOP_IN, on_sock, c) < 0)
+		nd_err(ND_EXIT_RUN, "event loop");
+	if (a->message != NULL) {
+		c->msg = a->message;
+		c->ilen = strlen(a->message);
+		c->in_eof = true;
+	} else if (c->in_file)
+		c->zc_in = true;	/* send_file() falls back if it must */
+	else if (loop_add(c->l, STDIN_FILENO, LOOP_IN, on_stdin, c) < 0)
+		nd_err(ND_EXIT_RUN, "event loop");
+	c->zp.r = c->zp.w = -1;
+	if (raw_to_splice(a) && zc_pipe_open(&c->zp) == 0)
+		c->zc_out = true;
+	loop_set_tick(c->l, on_tick, c);
+}
+
 static int
 tcp_connect_run(const struct nd_args *a)
 {
 	struct conn c;
-	struct stat sb;
 	int status;
 
 	memset(&c, 0, sizeof(c));
@@ -304,35 +437,32 @@ tcp_connect_run(const struct nd_args *a)
 	    STDIN_BUF;
 	c.rbuf = malloc((size_t)a->bufsize);
 	c.ibuf = malloc(c.ibufsize);
-	c.in_file = fstat(STDIN_FILENO, &sb) == 0 && S_ISREG(sb.st_mode);
+	c.in_size = a->message ? -1 : input_size(&c);
 	if (c.rbuf == NULL || c.ibuf == NULL)
 		nd_err(ND_EXIT_RUN, "allocate %lld bytes", a->bufsize);
+	stats_start(&c.st, NULL);
 	c.fd = sock_connect(a, a->timeout, c.name, sizeof(c.name));
+	if (c.fd < 0) {
+		/* A signal while connecting: the summary of nothing. */
+		stats_print(&c.st, a);
+		free(c.rbuf);
+		free(c.ibuf);
+		return ND_EXIT_OK;
+	}
 	if (a->verbose)
 		nd_warnx("connected to %s", c.name);
-	c.l = loop_new(BACKEND_POLL);
-	if (loop_add(c.l, c.fd, LOOP_IN, on_sock, &c) < 0)
-		nd_err(ND_EXIT_RUN, "event loop");
-	if (a->message != NULL) {
-		c.msg = a->message;
-		c.ilen = strlen(a->message);
-		c.in_eof = true;
-	} else if (c.in_file)
-		c.zc_in = true;		/* send_file() falls back if it must */
-	else if (loop_add(c.l, STDIN_FILENO, LOOP_IN, on_stdin, &c) < 0)
-		nd_err(ND_EXIT_RUN, "event loop");
-	c.zp.r = c.zp.w = -1;
-	if (raw_to_splice(a) && zc_pipe_open(&c.zp) == 0)
-		c.zc_out = true;
-	loop_set_tick(c.l, on_tick, &c);
-	stats_start(&c.st, NULL);
+	conn_setup(&c, a);
+	stats_print_at_error(&c.st, a);
 	c.last_ms = loop_now_ms();
 	update(&c);
 
 	status = loop_run(c.l);
 
+	out_flush();
+	stats_print_at_error(NULL, NULL);
 	if (a->stats || sig_caught())
 		stats_print(&c.st, a);
+	status = conn_verdict(&c, status);
 	close(c.fd);
 	zc_pipe_close(&c.zp);
 	loop_free(c.l);

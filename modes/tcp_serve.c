@@ -38,6 +38,7 @@ struct client {
 	char			*buf;		/* unsent echo: buf[off, len) */
 	size_t			 off, len, cap;
 	long long		 last_ms;	/* last activity, for --timeout */
+	long long		 outq;		/* send queue then, or -1 */
 	bool			 eof;		/* the client shut down writing */
 };
 
@@ -54,7 +55,6 @@ struct server {
 	long long		 timeout_ms;	/* -1: none */
 	long long		 next_scan_ms;	/* earliest idle deadline */
 	long long		 resume_ms;	/* accept paused until, or 0 */
-	long long		 warned_ms;	/* last EMFILE warning */
 	struct stats		 st;
 };
 
@@ -99,12 +99,43 @@ client_close(struct server *s, struct client *c, const char *why)
 	free(c);
 	s->nclients--;
 	s->st.clients_served++;
+	/* A descriptor is free again: no reason to wait out a pause. */
+	s->resume_ms = 0;
 	if (s->a->count > 0 && s->accepted >= s->a->count &&
 	    s->nclients == 0) {
 		loop_stop(s->l, ND_EXIT_OK);
 		return;
 	}
 	update_listen(s);
+}
+
+/* Activity now, in either direction: the idle clock starts again. */
+static void
+client_active(struct client *c)
+{
+	c->last_ms = loop_now_ms();
+	c->outq = sock_outq(c->fd);
+}
+
+/*
+ * Idle, or only quiet on our side?  Once the server stops writing (the
+ * socket is full), a client that reads its echo slowly shows only in the
+ * kernel's send queue shrinking: that is activity too.
+ */
+static bool
+client_idle(struct client *c, long long now, long long timeout_ms)
+{
+	long long q;
+
+	if (now - c->last_ms < timeout_ms)
+		return false;
+	q = c->outq > 0 ? sock_outq(c->fd) : -1;
+	if (q >= 0 && q < c->outq) {
+		c->last_ms = now;
+		c->outq = q;
+		return false;
+	}
+	return true;
 }
 
 /* Send what is pending; false if the client is gone. */
@@ -125,6 +156,9 @@ client_flush(struct server *s, struct client *c)
 		}
 		c->off += (size_t)w;
 		s->st.bytes_out += (uint64_t)w;
+		/* A client draining its echo is not idle (--timeout). */
+		if (s->timeout_ms >= 0)
+			client_active(c);
 	}
 	if (c->off == c->len) {
 		/* Nothing in flight: hold no memory for an idle client. */
@@ -200,13 +234,12 @@ client_read(struct server *s, struct client *c)
 		return false;
 	}
 	if (s->timeout_ms >= 0)
-		c->last_ms = loop_now_ms();
+		client_active(c);
 	if (n == 0) {
 		c->eof = true;
 		return true;
 	}
-	s->st.messages++;
-	s->st.bytes += (uint64_t)n;
+	stats_count(&s->st, (uint64_t)n);
 	s->st.bytes_in += (uint64_t)n;
 	if (!a->quiet) {
 		char pn[SOCK_NAMELEN];
@@ -231,6 +264,8 @@ client_read(struct server *s, struct client *c)
 	if (w < 0)
 		w = 0;
 	s->st.bytes_out += (uint64_t)w;
+	if (w > 0 && s->timeout_ms >= 0)
+		client_active(c);
 	if (w < n)
 		return client_queue(s, c, s->rbuf + w, (size_t)(n - w));
 	return true;
@@ -264,14 +299,12 @@ reserve_fd(void)
 static void
 accept_shed(struct server *s, int err)
 {
+	static struct err_limit lim = { .kind = "accept" };
 	long long now = loop_now_ms();
 	int fd;
 
-	if (now - s->warned_ms >= 1000) {
-		errno = err;
-		nd_warn("accept %s", s->name);
-		s->warned_ms = now;
-	}
+	errno = err;
+	nd_warn_limited(&lim, "accept %s", s->name);
 	if (s->spare >= 0) {
 		close(s->spare);
 		fd = accept(s->lfd, NULL, NULL);
@@ -338,10 +371,12 @@ accept_one(struct server *s, int fd, const struct sockaddr_storage *ss)
 	char pn[SOCK_NAMELEN];
 	int one = 1;
 
+	static struct err_limit full = { .kind = "turned away" };
+
 	if (a->max_clients > 0 && s->nclients >= a->max_clients) {
 		sock_ntop((const struct sockaddr *)ss, pn, sizeof(pn));
-		nd_warnx("%s: turned away: --max-clients %lld reached", pn,
-		    a->max_clients);
+		nd_warnx_limited(&full, "%s: turned away: --max-clients %lld "
+		    "reached", pn, a->max_clients);
 		close(fd);
 		return;
 	}
@@ -360,9 +395,9 @@ accept_one(struct server *s, int fd, const struct sockaddr_storage *ss)
 	c->addr = *ss;
 	if (loop_add(s->l, fd, LOOP_IN, on_client, s) < 0) {
 		/* select: the fd would not fit in an fd_set. */
-		nd_warnx("%s: turned away: fd %d is past select's limit "
-		    "FD_SETSIZE %d (use --poll)", peer_name(c, pn, sizeof(pn)),
-		    fd, FD_SETSIZE);
+		nd_warnx_limited(&full, "%s: turned away: fd %d is past "
+		    "select's limit FD_SETSIZE %d (use --poll)",
+		    peer_name(c, pn, sizeof(pn)), fd, FD_SETSIZE);
 		close(fd);
 		free(c);
 		return;
@@ -376,7 +411,7 @@ accept_one(struct server *s, int fd, const struct sockaddr_storage *ss)
 	if ((uint64_t)s->nclients > s->st.peak_clients)
 		s->st.peak_clients = (uint64_t)s->nclients;
 	if (s->timeout_ms >= 0) {
-		c->last_ms = loop_now_ms();
+		client_active(c);
 		if (s->next_scan_ms == 0 ||
 		    c->last_ms + s->timeout_ms < s->next_scan_ms)
 			s->next_scan_ms = c->last_ms + s->timeout_ms;
@@ -388,6 +423,7 @@ accept_one(struct server *s, int fd, const struct sockaddr_storage *ss)
 static void
 on_listen(struct loop *l, int lfd, unsigned rev, void *arg)
 {
+	static struct err_limit fail = { .kind = "accept" };
 	struct server *s = arg;
 
 	(void)l;
@@ -403,7 +439,7 @@ on_listen(struct loop *l, int lfd, unsigned rev, void *arg)
 				accept_shed(s, errno);
 			else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR && errno != ECONNABORTED)
-				nd_warn("accept %s", s->name);
+				nd_warn_limited(&fail, "accept %s", s->name);
 			break;
 		}
 		accept_one(s, fd, &ss);
@@ -422,7 +458,7 @@ scan_idle(struct server *s, long long now)
 
 		if (c == NULL)
 			continue;
-		if (now - c->last_ms >= s->timeout_ms) {
+		if (client_idle(c, now, s->timeout_ms)) {
 			char pn[SOCK_NAMELEN];
 
 			nd_warnx("%s: idle for %g s: dropped",
@@ -447,7 +483,7 @@ on_tick(struct loop *l, void *arg)
 	int ms = -1;
 
 	(void)l;
-	out_flush(NULL);
+	out_flush();
 	if (s->resume_ms != 0) {
 		now = loop_now_ms();
 		if (now >= s->resume_ms) {
@@ -489,14 +525,22 @@ tcp_serve_run(const struct nd_args *a)
 		nd_err(ND_EXIT_RUN, "fcntl");
 	/* Echoes go out at once; Linux hands this on to accepted sockets. */
 	(void)setsockopt(s.lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (loop_add(s.l, s.lfd, LOOP_IN, on_listen, &s) < 0)
+	if (loop_add(s.l, s.lfd, LOOP_IN, on_listen, &s) < 0) {
+		if (errno == EMFILE)
+			nd_errx(ND_EXIT_RUN, "--select: fd %d is past "
+			    "FD_SETSIZE %d; use --poll", s.lfd, FD_SETSIZE);
 		nd_err(ND_EXIT_RUN, "event loop");
+	}
+	/* Accept after the closes of the same pass: they free descriptors. */
+	loop_defer(s.l, s.lfd);
 	loop_set_tick(s.l, on_tick, &s);
 	stats_start(&s.st, NULL);
 	s.st.tcp = true;
+	stats_print_at_error(&s.st, a);
 	sock_announce("listening on", s.name);
 
 	status = loop_run(s.l);
+	stats_print_at_error(NULL, NULL);
 
 	for (int fd = 0; fd < s.nby_fd; fd++)
 		if (s.by_fd[fd] != NULL) {

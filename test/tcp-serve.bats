@@ -282,10 +282,14 @@ out_of_fds() {
 	local c1=$BG_PID
 	feed c1 'one\n'
 	wait_for_line "$T/c1.out" '^one$'
-	# Dropped: the client sees the server close and exits 0.
-	expect_status 0 "$c1" 50
+	wait_for_line "$SERVER_ERR" 'idle for'
 	grep -qE "^netdemo: tcp-serve: 127\.0\.0\.1:[0-9]+: idle for 0\.5 s: dropped\$" \
 	    "$SERVER_ERR"
+	# Dropped: the server's EOF ends the client's receive direction; the
+	# client sends on until its input ends, then exits 0.
+	kill -0 "$c1"
+	end_feed c1
+	expect_status 0 "$c1" 50
 	kill -0 "$SERVER_PID"
 	hello_ok
 }
@@ -349,6 +353,8 @@ signal_summary() {
 	[ "$st" -eq 0 ]
 	grep -q 'summary: 1 clients served, peak 1 at once, 4 bytes in, 4 bytes out' \
 	    "$SERVER_ERR"
+	# The client sends on until its input ends (half-close), then exits.
+	end_feed c1
 	expect_status 0 "$c1" 50
 }
 

@@ -30,14 +30,14 @@ load dgram_helpers
 	same_lines "$SERVER_OUT" 'Hello world : 0' 'Hello world : 1'
 }
 
-@test "-w: nothing at all arrives -> exit 3, the reason, then the summary" {
+@test "-w: nothing at all arrives -> exit 3, the summary, then the reason" {
 	start_server udp-recv -w 0.5
 	expect_exit 3 "$SERVER_PID" 50
 	[ ! -s "$SERVER_OUT" ]
 	[ "$(wc -l <"$SERVER_ERR")" -eq 3 ]
 	[ "$(sed -n 1p "$SERVER_ERR")" = "netdemo: udp-recv: listening on 127.0.0.1:$PORT" ]
-	[ "$(sed -n 2p "$SERVER_ERR")" = 'netdemo: udp-recv: nothing received in 0.5 s' ]
-	sed -n 3p "$SERVER_ERR" | grep -qx 'netdemo: udp-recv: summary: 0 messages, 0 bytes in .*'
+	sed -n 2p "$SERVER_ERR" | grep -qx 'netdemo: udp-recv: summary: 0 messages, 0 bytes in .*'
+	[ "$(sed -n 3p "$SERVER_ERR")" = 'netdemo: udp-recv: nothing received in 0.5 s' ]
 }
 
 @test "-w without -c: datagrams then silence -> exit 0" {
