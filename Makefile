@@ -1,5 +1,5 @@
 # netdemo: one binary for the socket tutorial's eight programs.
-# make [all] | check | demo | bench | install | uninstall | clean
+# make [all] | check | check-hostile | demo | bench | install | uninstall | clean
 # make check SANITIZE=1   the same tests against an ASan+UBSan build
 
 VERSION	= 0.1.0
@@ -47,6 +47,12 @@ check: netdemo
 	@ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
 	 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	 NETDEMO=$(CURDIR)/netdemo test/run
+
+# The hostile-environment group alone (also part of make check): closed
+# std fds, blocked output and signals, non-blocking stdout, peers that
+# close early, half-close or drain slowly, forged --seq streams.
+check-hostile: netdemo
+	@NETDEMO=$(CURDIR)/netdemo test/run hostile/*.bats
 
 # make bench [BENCH_QUICK=1] [PEERS=1]: netdemo against a reference epoll
 # echo server and the peers (socat, ncat, nc, iperf3), loopback only.
@@ -127,7 +133,7 @@ lint:
 	shellcheck $(LINT_SH)
 	@# bats' run sets status, output and stderr behind shellcheck's back.
 	shellcheck -s bash -e SC2030,SC2031,SC2154 test/*.bats \
-	    test/valgrind/*.bats
+	    test/hostile/*.bats test/valgrind/*.bats
 	mandoc -Tlint -W warning man/netdemo.1
 
 install: netdemo
@@ -141,4 +147,4 @@ uninstall:
 clean:
 	rm -rf build netdemo $(BENCH_BIN)
 
-.PHONY: all bench check check-valgrind soak demo fuzz lint install uninstall clean netdemo
+.PHONY: all bench check check-hostile check-valgrind soak demo fuzz lint install uninstall clean netdemo

@@ -64,17 +64,17 @@ on_signal(struct loop *l, int fd, unsigned revents, void *arg)
 struct loop *
 loop_new(int backend)
 {
-	struct loop *l = calloc(1, sizeof(*l));
+	struct loop *l;
 
-	if (l == NULL)
+	if (backend == BACKEND_SELECT && sig_fd() >= FD_SETSIZE)
+		nd_errx(ND_EXIT_RUN, "--select: fd %d is past FD_SETSIZE %d; "
+		    "use --poll", sig_fd(), FD_SETSIZE);
+	if ((l = calloc(1, sizeof(*l))) == NULL)
 		nd_err(ND_EXIT_RUN, "allocate event loop");
 	l->backend = backend;
 	l->maxfd = -1;
 	FD_ZERO(&l->rset);
 	FD_ZERO(&l->wset);
-	if (backend == BACKEND_SELECT && sig_fd() >= FD_SETSIZE)
-		nd_errx(ND_EXIT_RUN, "--select: fd %d is past FD_SETSIZE %d; "
-		    "use --poll", sig_fd(), FD_SETSIZE);
 	if (loop_add(l, sig_fd(), LOOP_IN, on_signal, NULL) < 0)
 		nd_err(ND_EXIT_RUN, "event loop");
 	return l;

@@ -90,9 +90,17 @@ write_all(const char *p, size_t n)
 	out.gone = true;
 	out.len = 0;
 	if (errno == EPIPE)
-		sig_stop();		/* reader gone: end quietly */
+		out_reader_gone();
 	else if (errno != EINTR)
 		nd_err(ND_EXIT_RUN, "write standard output");
+}
+
+void
+out_reader_gone(void)
+{
+	out.gone = true;
+	out.len = 0;
+	sig_stop();		/* end the run quietly, with 0 */
 }
 
 void

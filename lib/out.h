@@ -46,6 +46,12 @@ void	out_line(const char *line);
  */
 void	out_flush(void);
 
+/*
+ * Standard output's reader is gone (EPIPE seen by a writer other than
+ * this module, as splice(2)): write nothing more and end the run.
+ */
+void	out_reader_gone(void);
+
 /* False once standard output is closed or given up: nothing goes there. */
 bool	out_usable(void);
 

@@ -240,7 +240,7 @@ splice_out(struct conn *c)
 		}
 		if (zc_splice_out(&c->zp, STDOUT_FILENO, (size_t)n) < 0) {
 			if (errno == EPIPE)
-				sig_stop();	/* reader gone: end quietly */
+				out_reader_gone();
 			else if (errno != EINTR)
 				nd_err(ND_EXIT_RUN, "write standard output");
 			return;		/* EINTR: the run is ending */

@@ -3,8 +3,8 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034,SC2154 # L_*: for the tests; run sets status
 
-DG_SEND_PY=$BATS_TEST_DIRNAME/tools/dg_send.py
-DG_JSON_PY=$BATS_TEST_DIRNAME/tools/dg_json.py
+DG_SEND_PY=$ND_TOOLS/dg_send.py
+DG_JSON_PY=$ND_TOOLS/dg_json.py
 
 # The first python3 on PATH that is not a version-manager shim (a pyenv
 # shim costs most of a second per call); python3 if there is none.

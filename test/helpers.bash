@@ -4,7 +4,12 @@
 
 bats_require_minimum_version 1.5.0
 
-ND=${NETDEMO:-$BATS_TEST_DIRNAME/../netdemo}
+# ND_TESTS: the test/ directory, wherever the test file sits (test/hostile/
+# too); the binary and the python tools are found from it.
+ND_TESTS=$(cd "${BASH_SOURCE[0]%/*}" && pwd)
+# shellcheck disable=SC2034  # read by the other helper and test files
+ND_TOOLS=$ND_TESTS/tools
+ND=${NETDEMO:-$ND_TESTS/../netdemo}
 ND_PIDS=()
 
 # wait_for_line FILE REGEX [TENTHS]: wait at most TENTHS/10 s (default 5 s)

@@ -5,7 +5,7 @@
 # run (SC2154).
 # shellcheck disable=SC2016,SC2034,SC2154
 
-PEER_PY=$BATS_TEST_DIRNAME/tools/peer.py
+PEER_PY=$ND_TOOLS/peer.py
 HELLO='Hello world'
 declare -gA FEED_PID=()
 
