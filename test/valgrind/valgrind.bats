@@ -2,6 +2,7 @@
 # Each mode's basic exchange and a SIGINT stop under valgrind memcheck:
 # no invalid access, no uninitialised read, no leak (make check-valgrind).
 
+# shellcheck disable=SC2016 # the sh -c scripts are single-quoted on purpose
 load ../helpers
 
 VG=$BATS_TEST_DIRNAME/netdemo-vg
@@ -110,5 +111,84 @@ serve_echo_then_sigint() {
 	wait_pid "$SERVER_PID" 200 || rc=$?
 	[ "$rc" -eq 0 ]
 	grep -q 'truncated' "$SERVER_ERR"
+	vg_clean
+}
+
+# The paths issue 8 added: a send that fails with the reply kept, forged
+# --seq streams (stale, wrap, clock skew, no header), a signal while
+# standard output is blocked, rate-limited warnings, closed std fds.
+
+@test "valgrind: tcp-connect, server says ok and closes early: reply kept, exit 1, clean" {
+	local py rc=0
+	py=$(command -v python3)
+	start_bg okserver "$py" "$ND_TOOLS/hostile_tcp.py" okserver
+	wait_for_line "$BATS_TEST_TMPDIR/okserver.out" '^port [0-9]+$'
+	PORT=$(sed -n 's/^port //p' "$BATS_TEST_TMPDIR/okserver.out")
+	head -c 8000000 /dev/zero >"$BATS_TEST_TMPDIR/in"
+	"$VG" tcp-connect -p "$PORT" --stats <"$BATS_TEST_TMPDIR/in" \
+	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || rc=$?
+	[ "$rc" -eq 1 ]
+	printf 'ok\n' | cmp - "$BATS_TEST_TMPDIR/out"
+	tail -n 1 "$BATS_TEST_TMPDIR/err" | grep -qE 'of 8000000 bytes of standard input not sent$'
+	vg_clean
+}
+
+@test "valgrind: udp-recv --seq, forged stream and a datagram without a header" {
+	local us
+	start_vg_server udp-recv --seq -f json --stats -c 6 -w 20
+	us=$(date +%s%6N)
+	{
+		printf '#%012d@%016d|a\n' 0 "$us"
+		printf '#%012d@%016d|b\n' 70000 "$us"
+		printf '#%012d@%016d|c\n' 0 "$us"
+		printf '#%012d@%016d|d\n' 999999999999 9999999999999999
+		printf '#%012d@%016d|e\n' 70001 "$us"
+		printf 'no header\n'
+	} | "$REAL" udp-send --stdin -q -i 0.01 -p "$PORT"
+	rc=0
+	wait_pid "$SERVER_PID" 300 || rc=$?
+	[ "$rc" -eq 0 ]
+	grep -q '"event":"summary".*"received":3,"lost":69999,.*"stale":2,.*"no_seq":1' \
+	    "$SERVER_OUT"
+	vg_clean
+}
+
+@test "valgrind: udp-recv with standard output blocked, then SIGTERM" {
+	local py rc=0
+	py=$(command -v python3)
+	start_bg hold "$py" "$ND_TOOLS/hostile_io.py" hold "$BATS_TEST_TMPDIR/fifo"
+	wait_for_line "$BATS_TEST_TMPDIR/hold.out" '^ready$' 100
+	start_bg vgrecv sh -c 'exec "$1" udp-recv --stats -p 0 >"$2"' sh "$VG" \
+	    "$BATS_TEST_TMPDIR/fifo"
+	SERVER_PID=$BG_PID
+	wait_for_line "$BATS_TEST_TMPDIR/vgrecv.err" 'listening on ' 300
+	PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' \
+	    "$BATS_TEST_TMPDIR/vgrecv.err")
+	"$REAL" udp-send -p "$PORT" -q -i 0.0005 -c 400 -s 1000
+	wait_for_line "$BATS_TEST_TMPDIR/hold.out" '^full$' 100
+	stop_pid "$SERVER_PID" TERM || rc=$?
+	[ "$rc" -eq 0 ]
+	grep -q 'summary: ' "$BATS_TEST_TMPDIR/vgrecv.err"
+	vg_clean
+}
+
+@test "valgrind: tcp-serve --max-clients 1 turning clients away, closed stdin and stdout" {
+	local i rc=0
+	start_bg vgserve sh -c 'exec "$1" tcp-serve --poll --max-clients 1 -p 0 <&- >&-' \
+	    sh "$VG"
+	SERVER_PID=$BG_PID
+	SERVER_ERR=$BATS_TEST_TMPDIR/vgserve.err
+	wait_for_line "$SERVER_ERR" 'listening on ' 300
+	PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$SERVER_ERR")
+	# One client held open, so that the others are turned away.
+	start_bg first "$(command -v python3)" "$ND_TOOLS/hostile_tcp.py" idle \
+	    127.0.0.1 "$PORT" 60
+	wait_for_line "$BATS_TEST_TMPDIR/first.out" '^port ' 100
+	for ((i = 0; i < 20; i++)); do
+		"$REAL" tcp-connect -p "$PORT" -q -m x -w 5 </dev/null || true
+	done
+	stop_pid "$SERVER_PID" TERM || rc=$?
+	[ "$rc" -eq 0 ]
+	grep -q 'turned away' "$SERVER_ERR"
 	vg_clean
 }
