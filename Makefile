@@ -20,8 +20,8 @@ else
 BUILD	= build/rel
 endif
 
-LIB	= lib/dgram.c lib/err.c lib/loop.c lib/mcast.c lib/opts.c lib/out.c \
-	  lib/sig.c lib/sock.c lib/stats.c lib/zcopy.c
+LIB	= lib/clock.c lib/dgram.c lib/err.c lib/loop.c lib/mcast.c lib/opts.c lib/out.c \
+	  lib/sig.c lib/sock.c lib/stats.c lib/text.c lib/zcopy.c
 MODES	= modes/tcp_serve.c modes/tcp_connect.c modes/udp_send.c \
 	  modes/udp_recv.c modes/mcast_send.c modes/mcast_recv.c
 SRCS	= netdemo.c $(LIB) $(MODES)

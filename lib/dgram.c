@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "dgram.h"
+#include "clock.h"
 #include "err.h"
 #include "out.h"
 #include "sig.h"
@@ -38,7 +39,7 @@ wait_until(long long deadline_ns, int fd)
 	out_flush();
 	for (;;) {
 		long long left = deadline_ns < 0 ? -1 :
-		    deadline_ns - stats_now_ns();
+		    deadline_ns - clock_ns();
 		int r;
 
 		if (sig_ending())
@@ -248,7 +249,7 @@ send_one(const struct dgram_tx *tx, const char *buf, size_t len,
 		if (errno == ENOBUFS || errno == EAGAIN ||
 		    errno == ECONNREFUSED) {
 			/* Queue full: wait a little, try again. */
-			if (!wait_until(stats_now_ns() + 200000, -1))
+			if (!wait_until(clock_ns() + 200000, -1))
 				return false;
 			continue;
 		}
@@ -320,7 +321,7 @@ dgram_send(const struct dgram_tx *tx)
 			len = (size_t)a->size;
 		}
 		if (a->seq)
-			seq_header(buf, n, stats_wall_us());
+			seq_header(buf, n, clock_wall_us());
 		if (!send_one(tx, buf, len, &refused))
 			break;
 		stats_count(&st, len);
@@ -431,18 +432,21 @@ which_group(const struct dgram_rx *rx, struct msghdr *msg, int *ttl)
 /* --seq: account the header of buf; its length, or 0 if it has none. */
 static size_t
 seq_of(struct stats *st, const unsigned char *buf, size_t got,
-    const struct sockaddr_storage *from, const char *peer,
-    struct out_meta *m)
+    const struct sockaddr_storage *from, struct out_meta *m)
 {
 	uint64_t seq;
-	int64_t sent, now = stats_wall_us();
+	int64_t sent, now = clock_wall_us();
 	size_t h = seq_parse(buf, got, &seq, &sent);
 	struct seqstat *q;
+	char peer[SOCK_NAMELEN];
 
 	if (h == 0) {
-		if (st->seq->no_seq++ == 0)
+		if (st->seq->no_seq++ == 0) {
+			sock_ntop((const struct sockaddr *)from, peer,
+			    sizeof(peer));
 			nd_warnx("datagram from %s has no --seq header (counted "
 			    "as no_seq; warned once)", peer);
+		}
 		return 0;
 	}
 	m->seq = (long long)seq;
@@ -466,16 +470,18 @@ on_datagram(const struct dgram_rx *rx, struct stats *st, unsigned char *buf,
 	size_t h = 0;
 
 	stats_count(st, wire);
-	sock_ntop((const struct sockaddr *)from, peer, sizeof(peer));
+	/* The peer's name costs a formatting per datagram: only if shown. */
+	if (wire > got || (a->format == FMT_JSON && !a->quiet))
+		sock_ntop((const struct sockaddr *)from, peer, sizeof(peer));
 	if (wire > got) {
 		nd_warnx_limited(&trunc, "datagram from %s truncated: %zu "
 		    "bytes, --bufsize %lld", peer, wire, a->bufsize);
 		m.orig_len = wire;
 	}
-	if (st->seq != NULL && (h = seq_of(st, buf, got, from, peer, &m)) > 0)
+	if (st->seq != NULL && (h = seq_of(st, buf, got, from, &m)) > 0)
 		m.wire_len = wire;
 	if (!a->quiet) {
-		m.peer = peer;
+		m.peer = a->format == FMT_JSON ? peer : NULL;
 		out_msg(&m, buf + h, got - h);
 	}
 }
@@ -579,7 +585,7 @@ dgram_recv(const struct dgram_rx *rx)
 				long long dl = timeout_ns < 0 ? -1 :
 				    last + timeout_ns;
 
-				if (dl >= 0 && stats_now_ns() >= dl) {
+				if (dl >= 0 && clock_ns() >= dl) {
 					timed_out = true;
 					break;
 				}
@@ -594,7 +600,7 @@ dgram_recv(const struct dgram_rx *rx)
 		if ((g = which_group(rx, &msg, &ttl)) < 0)
 			continue;
 		if (timeout_ns >= 0)
-			last = stats_now_ns();
+			last = clock_ns();
 		on_datagram(rx, &st, buf, (size_t)n < (size_t)a->bufsize ?
 		    (size_t)n : (size_t)a->bufsize,
 		    (msg.msg_flags & MSG_TRUNC) && (size_t)n <=

@@ -3,15 +3,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
-#include "out.h"
+#include "text.h"
 #include "sig.h"
 
 #define ERR_MSG_MAX	1024		/* a message before escaping */
-#define ERR_LINE_MAX	(OUT_TEXT_MAX(ERR_MSG_MAX) + 256)
+#define ERR_LINE_MAX	(TEXT_ESC_MAX(ERR_MSG_MAX) + 256)
 
 static const char *err_modename;
 static void (*final_fn)(void *);
@@ -102,7 +102,7 @@ verr(int with_errno, int saved, const char *fmt, va_list ap)
 		m = 0;
 	if ((size_t)m >= sizeof(msg))
 		m = sizeof(msg) - 1;
-	n += out_text(line + n, (const unsigned char *)msg, (size_t)m);
+	n += text_escape(line + n, (const unsigned char *)msg, (size_t)m);
 	if (with_errno)
 		n += (size_t)snprintf(line + n, sizeof(line) - n, ": %s",
 		    strerror(saved));
@@ -181,15 +181,6 @@ nd_warnx(const char *fmt, ...)
 	va_end(ap);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 report_held(struct err_limit *l)
 {
@@ -202,7 +193,7 @@ report_held(struct err_limit *l)
 static int
 limit_pass(struct err_limit *l)
 {
-	long long now = now_ms();
+	long long now = clock_ms();
 
 	if (!l->registered) {
 		l->registered = 1;

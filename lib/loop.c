@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "loop.h"
 #include "sig.h"
@@ -38,15 +38,6 @@ struct loop {
 	bool		 stopped;
 	int		 status;
 };
-
-long long
-loop_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 on_signal(struct loop *l, int fd, unsigned revents, void *arg)

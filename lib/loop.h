@@ -50,7 +50,4 @@ void	loop_set_tick(struct loop *l, loop_tick_fn *fn, void *arg);
 int	loop_run(struct loop *l);
 void	loop_stop(struct loop *l, int status);
 
-/* Milliseconds from the monotonic clock. */
-long long	loop_now_ms(void);
-
 #endif

@@ -7,11 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "out.h"
+#include "text.h"
 #include "sig.h"
 
 #define OUT_FLUSH_AT	((size_t)64 * 1024)	/* write out once this much is queued */
@@ -112,98 +113,7 @@ out_flush(void)
 	write_all(out.buf, n);
 }
 
-size_t
-utf8_seq(const unsigned char *p, size_t left)
-{
-	unsigned c = p[0];
-	size_t n;
-	unsigned lo = 0x80, hi = 0xBF;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2;
-	else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		if (c == 0xE0)
-			lo = 0xA0;		/* no overlong forms */
-		else if (c == 0xED)
-			hi = 0x9F;		/* no surrogates */
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;		/* nothing past U+10FFFF */
-	} else
-		return 0;
-	if (left < n || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xBF)
-			return 0;
-	return n;
-}
-
-bool
-utf8_valid(const unsigned char *p, size_t n)
-{
-	size_t i = 0, k;
-
-	while (i < n) {
-		if ((k = utf8_seq(p + i, n - i)) == 0)
-			return false;
-		i += k;
-	}
-	return true;
-}
-
 static const char hexdig[] = "0123456789abcdef";
-
-/* A C1 control (U+0080-U+009F) as UTF-8 is valid but not terminal-safe. */
-static int
-is_c1(const unsigned char *p, size_t k)
-{
-	return k == 2 && p[0] == 0xC2 && p[1] < 0xA0;
-}
-
-size_t
-out_text(char *dst, const unsigned char *src, size_t n)
-{
-	char *d = dst;
-	size_t i = 0, k;
-
-	while (i < n) {
-		unsigned c = src[i];
-
-		if (c >= 0x20 && c < 0x7F && c != '\\') {
-			*d++ = (char)c;
-			i++;
-			continue;
-		}
-		k = c < 0x80 ? 1 : utf8_seq(src + i, n - i);
-		if (k > 1 && !is_c1(src + i, k)) {
-			memcpy(d, src + i, k);
-			d += k;
-			i += k;
-			continue;
-		}
-		/* Escape this one byte; the next starts afresh. */
-		*d++ = '\\';
-		switch (c) {
-		case '\n': *d++ = 'n'; break;
-		case '\t': *d++ = 't'; break;
-		case '\r': *d++ = 'r'; break;
-		case '\\': *d++ = '\\'; break;
-		default:
-			*d++ = 'x';
-			*d++ = hexdig[c >> 4];
-			*d++ = hexdig[c & 15];
-		}
-		i++;
-	}
-	return (size_t)(d - dst);
-}
 
 size_t
 out_hex(char *dst, const unsigned char *src, size_t n)
@@ -315,26 +225,13 @@ out_base64(char *dst, const unsigned char *src, size_t n)
 	return (size_t)(d - dst);
 }
 
-void
-out_time(char *dst, size_t cap)
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(dst, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
-}
-
 static size_t
 json_msg(char *d, const struct out_meta *m, const unsigned char *p,
     size_t n)
 {
 	char *s = d, tbuf[40];
 
-	out_time(tbuf, sizeof(tbuf));
+	clock_iso(tbuf, sizeof(tbuf));
 	d += sprintf(d, "{\"time\":\"%s\",\"mode\":", tbuf);
 	d += out_json_string(d, (const unsigned char *)out.mode,
 	    strlen(out.mode));
@@ -396,8 +293,8 @@ out_msg(const struct out_meta *meta, const void *buf, size_t len)
 		out.len += len;
 		break;
 	case FMT_TEXT:
-		d = out_reserve(OUT_TEXT_MAX(len) + 1);
-		d += out_text(d, p, len);
+		d = out_reserve(TEXT_ESC_MAX(len) + 1);
+		d += text_escape(d, p, len);
 		*d++ = '\n';
 		out.len = (size_t)(d - out.buf);
 		break;

@@ -62,21 +62,13 @@ bool	out_empty(void);
  * Formatters into caller-owned memory, exposed for tests and fuzzing.
  * Each returns the bytes written; dst must hold the _MAX size.
  */
-#define OUT_TEXT_MAX(n)		(4 * (n) + 1)
 #define OUT_HEX_MAX(n)		(((n) / 16 + 1) * 80)
 #define OUT_JSONSTR_MAX(n)	(6 * (n) + 2)
 #define OUT_BASE64_MAX(n)	(((n) + 2) / 3 * 4 + 2)
 
-size_t	out_text(char *dst, const unsigned char *src, size_t n);
 size_t	out_hex(char *dst, const unsigned char *src, size_t n);
 size_t	out_json_string(char *dst, const unsigned char *src, size_t n);
 size_t	out_base64(char *dst, const unsigned char *src, size_t n);
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one. */
-size_t	utf8_seq(const unsigned char *p, size_t left);
-bool	utf8_valid(const unsigned char *p, size_t n);
-
-/* ISO 8601 UTC time of now with microseconds into dst (>= 32 bytes). */
-void	out_time(char *dst, size_t cap);
 
 #endif

@@ -8,9 +8,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "sig.h"
 
@@ -83,23 +83,14 @@ sig_ending(void)
 	return caught != 0 || stopping != 0;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 sig_wait(int fd, short events, int ms)
 {
 	struct pollfd p[2] = { { fd, events, 0 }, { pipefd[0], POLLIN, 0 } };
-	long long deadline = ms < 0 ? -1 : now_ms() + ms;
+	long long deadline = ms < 0 ? -1 : clock_ms() + ms;
 
 	for (;;) {
-		long long left = deadline < 0 ? -1 : deadline - now_ms();
+		long long left = deadline < 0 ? -1 : deadline - clock_ms();
 		int n;
 
 		if (sig_ending()) {
@@ -125,10 +116,10 @@ static int
 wait_out(int fd, int ms)
 {
 	struct pollfd p = { fd, POLLOUT, 0 };
-	long long deadline = now_ms() + ms;
+	long long deadline = clock_ms() + ms;
 
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - clock_ms();
 		int n = poll(&p, 1, left < 0 ? 0 : (int)left);
 
 		if (n > 0)
@@ -142,7 +133,7 @@ int
 sig_write(int fd, const void *buf, size_t n, int wait_ms)
 {
 	const char *p = buf;
-	long long deadline = wait_ms < 0 ? -1 : now_ms() + wait_ms;
+	long long deadline = wait_ms < 0 ? -1 : clock_ms() + wait_ms;
 
 	while (n > 0) {
 		bool bounded = deadline >= 0 || sig_ending();
@@ -156,7 +147,7 @@ sig_write(int fd, const void *buf, size_t n, int wait_ms)
 			 * then takes it without blocking.
 			 */
 			long long left = deadline < 0 ? SIG_GRACE_MS :
-			    deadline - now_ms();
+			    deadline - clock_ms();
 			int r;
 
 			if (sig_ending() && left > SIG_GRACE_MS)

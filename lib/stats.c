@@ -9,44 +9,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "err.h"
 #include "out.h"
 #include "sig.h"
 #include "sock.h"
 #include "stats.h"
 
-long long
-stats_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-int64_t
-stats_wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 void
 stats_start(struct stats *s, struct seqset *seq)
 {
 	memset(s, 0, sizeof(*s));
 	s->seq = seq;
-	s->start_ns = stats_now_ns();
+	s->start_ns = clock_ns();
 }
 
 void
 stats_count(struct stats *s, uint64_t n)
 {
-	long long now = stats_now_ns();
+	long long now = clock_ns();
 
 	if (s->messages == 0) {
 		s->first_ns = now;
@@ -342,7 +324,7 @@ struct rates {
 static void
 rates_of(const struct stats *s, struct rates *r)
 {
-	r->elapsed = (double)(stats_now_ns() - s->start_ns) / 1e9;
+	r->elapsed = (double)(clock_ns() - s->start_ns) / 1e9;
 	r->active = s->messages > 0 ?
 	    (double)(s->last_ns - s->first_ns) / 1e9 : 0;
 	r->valid = s->messages >= 2 && r->active > 0;

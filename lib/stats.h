@@ -89,15 +89,12 @@ struct stats {
 	struct seqset	*seq;		/* --seq receivers, else NULL */
 };
 
-long long	stats_now_ns(void);
 /* Zero the counters and start the clock; seq: --seq state, or NULL. */
 void		stats_start(struct stats *s, struct seqset *seq);
 
 /* Count one message of n bytes, now. */
 void		stats_count(struct stats *s, uint64_t n);
 
-/* Microseconds since the epoch, for --seq send times. */
-int64_t		stats_wall_us(void);
 
 /* Write the header for seq sent at us into dst (SEQ_HDR_LEN bytes). */
 void	seq_header(char *dst, uint64_t seq, int64_t us);

@@ -10,6 +10,7 @@
 
 #include "fuzz.h"
 #include "out.h"
+#include "text.h"
 
 static int
 hexval(int c)
@@ -24,10 +25,10 @@ hexval(int c)
 static void
 check_text(const uint8_t *in, size_t n, char *buf)
 {
-	size_t len = out_text(buf, in, n), j = 0;
+	size_t len = text_escape(buf, in, n), j = 0;
 	unsigned char *back = malloc(n + 1);
 
-	FUZZ_ASSERT(len <= OUT_TEXT_MAX(n));
+	FUZZ_ASSERT(len <= TEXT_ESC_MAX(n));
 	FUZZ_ASSERT(utf8_valid((unsigned char *)buf, len));
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)buf[i];
