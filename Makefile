@@ -23,6 +23,7 @@ endif
 LIB	= lib/clock.c lib/dgram.c lib/err.c lib/loop.c lib/mcast.c lib/opts.c lib/out.c \
 	  lib/sig.c lib/sock.c lib/stats.c lib/text.c lib/zcopy.c
 MODES	= modes/tcp_serve.c modes/tcp_connect.c modes/udp_send.c \
+	  modes/dgram_args.c \
 	  modes/udp_recv.c modes/mcast_send.c modes/mcast_recv.c
 SRCS	= netdemo.c $(LIB) $(MODES)
 OBJS	= $(SRCS:%.c=$(BUILD)/%.o)
@@ -38,7 +39,7 @@ $(BIN): $(OBJS)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $(OBJS)
 
-$(BUILD)/%.o: %.c lib/*.h Makefile
+$(BUILD)/%.o: %.c lib/*.h modes/*.h Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) $(ND_CFLAGS) -Ilib -c -o $@ $<
@@ -87,7 +88,7 @@ FUZZ_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 FUZZERS	= opts parse out seq
 FUZZ_OBJS = $(LIB:%.c=build/fuzz/%.o) $(MODES:%.c=build/fuzz/%.o)
 
-build/fuzz/%.o: %.c lib/*.h Makefile
+build/fuzz/%.o: %.c lib/*.h modes/*.h Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (fuzz)"
 	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(ND_CFLAGS) \

@@ -93,6 +93,9 @@ usage(FILE *fp)
 	    "       netdemo --help | --version\n\nmodes:\n");
 	for (size_t i = 0; i < NMODES; i++)
 		fprintf(fp, "  %-12s %s\n", modes[i]->name, modes[i]->summary);
+	fprintf(fp, "\noptions every mode takes (netdemo MODE --help shows the "
+	    "rest, with defaults):\n");
+	opts_help_shared(fp);
 	fprintf(fp, "\nSee netdemo(1) for details.\n");
 	return flushed(fp);
 }
@@ -122,14 +125,17 @@ main(int argc, char **argv)
 		if ((m = find_mode(argv[2])) == NULL)
 			nd_usage("help %s: unknown mode (modes: %s)", argv[2],
 			    mode_list());
-		opts_help(m, stdout);
-		return flushed(stdout);
-	}
-	if ((m = find_mode(argv[1])) == NULL)
+		argv[2] = (char *)"--help";
+		argc = 3;
+	} else if ((m = find_mode(argv[1])) == NULL)
 		nd_usage("%s: unknown mode (modes: %s)", argv[1], mode_list());
 
 	err_set_mode(m->name);
 	opts_parse(m, argc - 1, argv + 1, &a);
+	if (a.help) {
+		opts_help(m, &a, stdout);
+		return flushed(stdout);
+	}
 	out_init(a.format, m->name);
 	sig_init();
 	rc = m->run(&a);

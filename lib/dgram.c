@@ -21,6 +21,7 @@
 #include "dgram.h"
 #include "clock.h"
 #include "err.h"
+#include "mcast.h"
 #include "out.h"
 #include "sig.h"
 #include "sock.h"
@@ -71,48 +72,27 @@ wait_until(long long deadline_ns, int fd)
 	}
 }
 
-/* The most payload one datagram holds, less the --seq header. */
-static size_t
-payload_max(const struct nd_args *a)
+size_t
+dgram_payload_max(bool seq)
 {
-	return DGRAM_MAX - (a->seq ? SEQ_HDR_LEN : 0);
+	return DGRAM_MAX - (seq ? SEQ_HDR_LEN : 0);
 }
 
 static const char *
-with_seq(const struct nd_args *a)
+with_seq(const struct dgram_opts *a)
 {
 	return a->seq ? " with --seq" : "";
 }
 
-static const char *
-template_of(const struct nd_args *a)
+size_t
+dgram_template_len(const char *tmpl)
 {
-	return a->message ? a->message : "Hello world : {n}";
-}
+	size_t len = 0;
 
-/* Expand "{n}" in tmpl into dst (cap bytes); returns the length. */
-static size_t	expand(char *, size_t, const char *, unsigned long long);
-
-void
-dgram_check_size(const struct nd_args *a)
-{
-	char *buf;
-	size_t len;
-
-	if (a->seq && a->size >= 0 && a->size < SEQ_HDR_LEN)
-		nd_usage("--size %lld: --seq needs at least %d bytes", a->size,
-		    SEQ_HDR_LEN);
-	/* --size cuts as asked; otherwise a message must fit a datagram. */
-	if (a->size >= 0 || a->use_stdin)
-		return;
-	if ((buf = malloc(DGRAM_MAX + 2)) == NULL)
-		nd_err(ND_EXIT_RUN, "allocate buffers");
-	len = expand(buf, DGRAM_MAX + 2, template_of(a), 0);
-	free(buf);
-	if (len > payload_max(a))
-		nd_usage("--message: %zu bytes is longer than %zu, the most one "
-		    "datagram holds%s", strlen(template_of(a)), payload_max(a),
-		    with_seq(a));
+	for (const char *p = tmpl; *p != '\0'; p++, len++)
+		if (p[0] == '{' && p[1] == 'n' && p[2] == '}')
+			p += 2;		/* "{n}" becomes "0" */
+	return len;
 }
 
 /*
@@ -241,7 +221,7 @@ send_one(const struct dgram_tx *tx, const char *buf, size_t len,
 			 * An ICMP port unreachable for an earlier datagram:
 			 * count it and send this one again.
 			 */
-			if ((*refused)++ == 0 && tx->a->verbose)
+			if ((*refused)++ == 0 && tx->o.verbose)
 				nd_warn("send %s (nobody listens; counted, not "
 				    "fatal)", tx->dest);
 			continue;
@@ -262,8 +242,8 @@ static size_t
 next_payload(const struct dgram_tx *tx, struct lines *ln, char *buf,
     size_t hdr, unsigned long long n, bool *more)
 {
-	const struct nd_args *a = tx->a;
-	size_t max = payload_max(a), len;
+	const struct dgram_opts *a = &tx->o;
+	size_t max = dgram_payload_max(a->seq), len;
 
 	*more = true;
 	if (ln != NULL) {
@@ -276,7 +256,7 @@ next_payload(const struct dgram_tx *tx, struct lines *ln, char *buf,
 		memcpy(buf + hdr, line, len);
 		return len;
 	}
-	len = expand(buf + hdr, max + 1, template_of(a), n);
+	len = expand(buf + hdr, max + 1, a->message, n);
 	if (len > max && a->size < 0)
 		nd_errx(ND_EXIT_RUN, "--message: datagram %llu is longer than "
 		    "%zu bytes, the most one datagram holds%s", n, max,
@@ -287,7 +267,7 @@ next_payload(const struct dgram_tx *tx, struct lines *ln, char *buf,
 int
 dgram_send(const struct dgram_tx *tx)
 {
-	const struct nd_args *a = tx->a;
+	const struct dgram_opts *a = &tx->o;
 	size_t hdr = a->seq ? SEQ_HDR_LEN : 0;
 	long long iv_ns = (long long)(a->interval * 1e9);
 	char *buf = malloc(DGRAM_MAX + 1);
@@ -299,11 +279,8 @@ dgram_send(const struct dgram_tx *tx)
 	if (buf == NULL || (a->use_stdin && (ln = calloc(1, sizeof(*ln))) ==
 	    NULL))
 		nd_err(ND_EXIT_RUN, "allocate buffers");
-	/* A file on standard input goes as fast as it reads unless -i says. */
-	if (a->use_stdin && !a->interval_set)
-		iv_ns = 0;
 	stats_start(&st, NULL);
-	stats_print_at_error(&st, a);
+	stats_print_at_error(&st, a->stats, a->format);
 	for (n = 0; a->count == 0 || n < (unsigned long long)a->count; n++) {
 		size_t len;
 
@@ -338,9 +315,9 @@ dgram_send(const struct dgram_tx *tx)
 	if (refused > 0 && a->verbose)
 		nd_warnx("%llu sends reported nobody listening at %s", refused,
 		    tx->dest);
-	stats_print_at_error(NULL, NULL);
+	stats_print_at_error(NULL, false, 0);
 	if (a->stats || sig_caught())
-		stats_print(&st, a);
+		stats_print(&st, a->format);
 	free(buf);
 	free(ln);
 	return ND_EXIT_OK;
@@ -357,76 +334,6 @@ dgram_rcvbuf(int fd)
 		return;
 #endif
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-}
-
-/*
- * The destination of a received datagram, from IP(V6)_PKTINFO, and its
- * TTL or hop limit (IP_RECVTTL, IPV6_RECVHOPLIMIT) into *ttl.
- */
-static bool
-dst_of(struct msghdr *msg, struct sockaddr_storage *dst, int *ttl)
-{
-	bool found = false;
-
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL;
-	    c = CMSG_NXTHDR(msg, c)) {
-#ifdef IP_TTL
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) {
-			memcpy(ttl, CMSG_DATA(c), sizeof(*ttl));
-			continue;
-		}
-#endif
-		if (c->cmsg_level == IPPROTO_IPV6 &&
-		    c->cmsg_type == IPV6_HOPLIMIT) {
-			memcpy(ttl, CMSG_DATA(c), sizeof(*ttl));
-			continue;
-		}
-#ifdef IP_PKTINFO
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-			struct in_pktinfo pi;
-			struct sockaddr_in *s = (struct sockaddr_in *)dst;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			memset(s, 0, sizeof(*s));
-			s->sin_family = AF_INET;
-			s->sin_addr = pi.ipi_addr;
-			found = true;
-			continue;
-		}
-#endif
-		if (c->cmsg_level == IPPROTO_IPV6 &&
-		    c->cmsg_type == IPV6_PKTINFO) {
-			struct in6_pktinfo pi;
-			struct sockaddr_in6 *s = (struct sockaddr_in6 *)dst;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			memset(s, 0, sizeof(*s));
-			s->sin6_family = AF_INET6;
-			s->sin6_addr = pi.ipi6_addr;
-			found = true;
-		}
-	}
-	return found;
-}
-
-/*
- * Which joined group a datagram went to: its index, or -1 for one this
- * receiver did not join (another process's group on a wildcard socket).
- */
-static int
-which_group(const struct dgram_rx *rx, struct msghdr *msg, int *ttl)
-{
-	struct sockaddr_storage dst;
-
-	*ttl = 0;
-	if (rx->ngroups == 0)
-		return 0;
-	if (!dst_of(msg, &dst, ttl))
-		return rx->ngroups == 1 ? 0 : -1;
-	for (int i = 0; i < rx->ngroups; i++)
-		if (sock_same(&dst, &rx->groups[i], false))
-			return i;
-	return -1;
 }
 
 /* --seq: account the header of buf; its length, or 0 if it has none. */
@@ -457,19 +364,45 @@ seq_of(struct stats *st, const unsigned char *buf, size_t got,
 	return h;
 }
 
+/* -v: say when a sender is heard from the first time (64 remembered). */
+#define SENDERS_NOTED	64
+
+static void
+note_sender(const struct sockaddr_storage *from)
+{
+	static struct sockaddr_storage seen[SENDERS_NOTED];
+	static int n;
+	char peer[SOCK_NAMELEN];
+
+	for (int i = n - 1; i >= 0; i--)
+		if (sock_same(&seen[i], from, true))
+			return;
+	if (n == SENDERS_NOTED)
+		return;
+	seen[n++] = *from;
+	sock_ntop((const struct sockaddr *)from, peer, sizeof(peer));
+	if (n == SENDERS_NOTED)
+		nd_warnx("%s: new sender (the last one reported: %d "
+		    "remembered)", peer, SENDERS_NOTED);
+	else
+		nd_warnx("%s: new sender", peer);
+}
+
 static void
 on_datagram(const struct dgram_rx *rx, struct stats *st, unsigned char *buf,
     size_t got, size_t wire, const struct sockaddr_storage *from,
     const char *group, int ttl)
 {
 	static struct err_limit trunc = { .kind = "truncated" };
-	const struct nd_args *a = rx->a;
+	const struct dgram_opts *a = &rx->o;
 	struct out_meta m = { .group = group, .seq = -1,
 	    .latency_us = LLONG_MIN, .ttl = ttl };
 	char peer[SOCK_NAMELEN];
 	size_t h = 0;
 
 	stats_count(st, wire);
+	if (a->verbose)
+		note_sender(from);
 	/* The peer's name costs a formatting per datagram: only if shown. */
 	if (wire > got || (a->format == FMT_JSON && !a->quiet))
 		sock_ntop((const struct sockaddr *)from, peer, sizeof(peer));
@@ -495,7 +428,7 @@ static int
 recv_verdict(const struct dgram_rx *rx, const struct stats *st,
     bool timed_out, bool say)
 {
-	const struct nd_args *a = rx->a;
+	const struct dgram_opts *a = &rx->o;
 	struct seqsum sum = { 0 };
 	int status = ND_EXIT_OK;
 
@@ -539,9 +472,9 @@ recv_verdict(const struct dgram_rx *rx, const struct stats *st,
 int
 dgram_recv(const struct dgram_rx *rx)
 {
-	const struct nd_args *a = rx->a;
+	const struct dgram_opts *a = &rx->o;
 	unsigned char *buf = malloc((size_t)a->bufsize);
-	char gname[OPTS_MAX_GROUPS][INET6_ADDRSTRLEN];
+	char gname[MCAST_MAX_GROUPS][INET6_ADDRSTRLEN];
 	union {
 		struct cmsghdr	align;
 		char		buf[256];
@@ -562,7 +495,7 @@ dgram_recv(const struct dgram_rx *rx)
 	if (a->seq && seq == NULL)
 		nd_err(ND_EXIT_RUN, "allocate");
 	stats_start(&st, seq);
-	stats_print_at_error(&st, a);
+	stats_print_at_error(&st, a->stats, a->format);
 	last = st.start_ns;
 	while (a->count == 0 || st.messages < (uint64_t)a->count) {
 		struct sockaddr_storage from;
@@ -571,7 +504,7 @@ dgram_recv(const struct dgram_rx *rx)
 		    .msg_namelen = sizeof(from), .msg_iov = &iov,
 		    .msg_iovlen = 1, .msg_control = cm.buf,
 		    .msg_controllen = rx->ngroups ? sizeof(cm.buf) : 0 };
-		int flags = MSG_DONTWAIT, g, ttl;
+		int flags = MSG_DONTWAIT, g = 0, ttl;
 		ssize_t n;
 
 #ifdef __linux__
@@ -597,7 +530,9 @@ dgram_recv(const struct dgram_rx *rx)
 				continue;
 			nd_err(ND_EXIT_RUN, "recv");
 		}
-		if ((g = which_group(rx, &msg, &ttl)) < 0)
+		ttl = 0;
+		if (rx->ngroups > 0 && (g = mcast_dest(&msg, rx->groups,
+		    rx->ngroups, &ttl)) < 0)
 			continue;
 		if (timeout_ns >= 0)
 			last = clock_ns();
@@ -608,11 +543,11 @@ dgram_recv(const struct dgram_rx *rx)
 		    &from, rx->ngroups ? gname[g] : NULL, ttl);
 	}
 	out_flush();
-	stats_print_at_error(NULL, NULL);
+	stats_print_at_error(NULL, false, 0);
 	/* A run that fell short shows the summary it is judged by, first. */
 	status = recv_verdict(rx, &st, timed_out, false);
 	if (a->stats || sig_caught() || status == ND_EXIT_SHORT)
-		stats_print(&st, a);
+		stats_print(&st, a->format);
 	(void)recv_verdict(rx, &st, timed_out, true);
 	seqset_free(seq);
 	free(buf);

@@ -8,44 +8,66 @@
 
 #include <sys/socket.h>
 
-#include "opts.h"
+#include "out.h"
 
 #define DGRAM_MAX	65507	/* largest UDP payload over IPv4 */
 #define DGRAM_RCVBUF	(8 << 20)	/* SO_RCVBUF asked for */
 
+/* What a run asks of the engines (the modes fill it from the options). */
+struct dgram_opts {
+	long long	 count;		/* datagrams; 0 = unlimited */
+	bool		 seq;		/* --seq header */
+	bool		 quiet;		/* no data lines */
+	int		 verbose;	/* events on standard error */
+	bool		 stats;		/* summary at exit */
+	enum out_format	 format;
+	/* Sending. */
+	const char	*message;	/* template with {n} */
+	bool		 use_stdin;	/* a datagram per line instead */
+	double		 interval;	/* seconds between datagrams */
+	long long	 size;		/* pad or cut to this; < 0 = no */
+	/* Receiving. */
+	long long	 bufsize;	/* bytes per receive */
+	double		 timeout;	/* idle limit, seconds; < 0 = none */
+	double		 max_loss;	/* percent; < 0 = none */
+};
+
 struct dgram_tx {
-	const struct nd_args	*a;
+	struct dgram_opts	 o;
 	int			 fd;		/* connected to the destination */
 	const char		*dest;		/* "ADDR:PORT", for json */
 	const char		*group;		/* multicast group, or NULL */
 };
 
-/* Send until --count, end of --stdin or a signal; returns ND_EXIT_*. */
+/* Send until the count, the end of input or a signal; returns ND_EXIT_*. */
 int	dgram_send(const struct dgram_tx *tx);
 
 struct dgram_rx {
-	const struct nd_args	*a;
+	struct dgram_opts	 o;
 	int			 fd;
 	/* Multicast: only datagrams to these groups are printed. */
 	const struct sockaddr_storage *groups;
 	int			 ngroups;
-	/* Called when --timeout passes with nothing received, or NULL. */
+	/* Called when the timeout passes with nothing received, or NULL. */
 	void			(*on_silence)(void *arg);
 	void			*arg;
 };
 
 /*
- * Receive until --count, --timeout or a signal; prints the summary when
- * asked (or on a signal) and returns ND_EXIT_SHORT when the run fell
- * short: --timeout before --count datagrams (or before any), or loss
- * above --max-loss.
+ * Receive until the count, the timeout or a signal; prints the summary
+ * when asked (or on a signal) and returns ND_EXIT_SHORT when the run fell
+ * short: the timeout before the count (or before any datagram), loss
+ * above max_loss, or nothing measured.
  */
 int	dgram_recv(const struct dgram_rx *rx);
 
 /* Raise SO_RCVBUF so that bursts are not dropped needlessly. */
 void	dgram_rcvbuf(int fd);
 
-/* Check --size against --seq's header (usage error if too small). */
-void	dgram_check_size(const struct nd_args *a);
+/* The most payload one datagram holds, with or without a --seq header. */
+size_t	dgram_payload_max(bool seq);
+
+/* The length of template with {n} as 0: what its first datagram holds. */
+size_t	dgram_template_len(const char *tmpl);
 
 #endif

@@ -6,6 +6,7 @@
 #include <sys/select.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -25,16 +26,23 @@ struct slot {
 	bool		 late;		/* dispatched after the others */
 };
 
+struct timer {
+	loop_timer_fn	*fn;		/* NULL: a free slot */
+	void		*arg;
+	long long	 at_ms;
+};
+
 struct loop {
-	int		 backend;
+	enum loop_backend backend;
 	struct slot	*slots;		/* indexed by fd */
 	int		 nslots;
 	struct pollfd	*pfd;		/* poll: the watched fds */
 	int		 npfd, cappfd, dead;
 	fd_set		 rset, wset;	/* select: the watched fds */
 	int		 maxfd;
-	loop_tick_fn	*tick;
-	void		*tick_arg;
+	struct timer	*timers;	/* unsorted: there are a few */
+	int		 ntimers;
+	void		(*prewait)(void);
 	bool		 stopped;
 	int		 status;
 };
@@ -53,11 +61,11 @@ on_signal(struct loop *l, int fd, unsigned revents, void *arg)
 }
 
 struct loop *
-loop_new(int backend)
+loop_new(enum loop_backend backend)
 {
 	struct loop *l;
 
-	if (backend == BACKEND_SELECT && sig_fd() >= FD_SETSIZE)
+	if (backend == LOOP_SELECT && sig_fd() >= FD_SETSIZE)
 		nd_errx(ND_EXIT_RUN, "--select: fd %d is past FD_SETSIZE %d; "
 		    "use --poll", sig_fd(), FD_SETSIZE);
 	if ((l = calloc(1, sizeof(*l))) == NULL)
@@ -78,6 +86,7 @@ loop_free(struct loop *l)
 		return;
 	free(l->slots);
 	free(l->pfd);
+	free(l->timers);
 	free(l);
 }
 
@@ -91,7 +100,7 @@ to_poll(unsigned ev)
 int
 loop_add(struct loop *l, int fd, unsigned ev, loop_fn *fn, void *arg)
 {
-	if (fd < 0 || (l->backend == BACKEND_SELECT && fd >= FD_SETSIZE)) {
+	if (fd < 0 || (l->backend == LOOP_SELECT && fd >= FD_SETSIZE)) {
 		errno = EMFILE;
 		return -1;
 	}
@@ -107,7 +116,7 @@ loop_add(struct loop *l, int fd, unsigned ev, loop_fn *fn, void *arg)
 		l->slots = s;
 		l->nslots = n;
 	}
-	if (l->backend == BACKEND_POLL) {
+	if (l->backend == LOOP_POLL) {
 		if (l->npfd == l->cappfd) {
 			int n = l->cappfd ? l->cappfd * 2 : 64;
 			struct pollfd *p;
@@ -140,7 +149,7 @@ loop_mod(struct loop *l, int fd, unsigned ev)
 	if (s->ev == ev)
 		return;
 	s->ev = ev;
-	if (l->backend == BACKEND_POLL) {
+	if (l->backend == LOOP_POLL) {
 		l->pfd[s->pidx].events = to_poll(ev);
 		return;
 	}
@@ -171,7 +180,7 @@ loop_del(struct loop *l, int fd)
 	s->fn = NULL;
 	s->arg = NULL;
 	s->ev = 0;
-	if (l->backend == BACKEND_POLL) {
+	if (l->backend == LOOP_POLL) {
 		l->pfd[s->pidx].fd = -1;
 		l->pfd[s->pidx].revents = 0;
 		l->dead++;
@@ -191,10 +200,71 @@ loop_defer(struct loop *l, int fd)
 }
 
 void
-loop_set_tick(struct loop *l, loop_tick_fn *fn, void *arg)
+loop_set_prewait(struct loop *l, void (*fn)(void))
 {
-	l->tick = fn;
-	l->tick_arg = arg;
+	l->prewait = fn;
+}
+
+int
+loop_timer(struct loop *l, long long at_ms, loop_timer_fn *fn, void *arg)
+{
+	int id;
+
+	for (id = 0; id < l->ntimers && l->timers[id].fn != NULL; id++)
+		;
+	if (id == l->ntimers) {
+		struct timer *t = realloc(l->timers,
+		    (size_t)(l->ntimers + 4) * sizeof(*t));
+
+		if (t == NULL)
+			return -1;
+		memset(t + l->ntimers, 0, 4 * sizeof(*t));
+		l->timers = t;
+		l->ntimers += 4;
+	}
+	l->timers[id] = (struct timer){ fn, arg, at_ms };
+	return id;
+}
+
+void
+loop_timer_cancel(struct loop *l, int id)
+{
+	if (id >= 0 && id < l->ntimers)
+		l->timers[id].fn = NULL;
+}
+
+/*
+ * Run the timers that are due; returns the ms until the next one, or -1.
+ * O(N) since timers are unsorted, as in redis' ae: there are a few.
+ */
+static int
+run_timers(struct loop *l)
+{
+	long long now = clock_ms(), next = -1;
+
+	for (int id = 0; id < l->ntimers && !l->stopped; id++) {
+		struct timer t = l->timers[id];
+
+		if (t.fn == NULL)
+			continue;
+		if (t.at_ms <= now) {
+			l->timers[id].fn = NULL;	/* it may re-arm */
+			t.fn(l, t.arg);
+			continue;
+		}
+		if (next < 0 || t.at_ms < next)
+			next = t.at_ms;
+	}
+	/* A callback may have added one that is due already. */
+	for (int id = 0; id < l->ntimers; id++)
+		if (l->timers[id].fn != NULL && (next < 0 ||
+		    l->timers[id].at_ms < next))
+			next = l->timers[id].at_ms;
+	if (next < 0)
+		return -1;
+	now = clock_ms();
+	return next <= now ? 0 : next - now > INT_MAX ? INT_MAX :
+	    (int)(next - now);
 }
 
 void
@@ -308,17 +378,19 @@ int
 loop_run(struct loop *l)
 {
 	while (!l->stopped) {
-		int ms = l->tick ? l->tick(l, l->tick_arg) : -1, rc;
+		int ms = run_timers(l), rc;
 
 		if (l->stopped)
 			break;
-		if (l->backend == BACKEND_POLL)
+		if (l->prewait != NULL)
+			l->prewait();
+		if (l->backend == LOOP_POLL)
 			rc = run_poll(l, ms);
 		else
 			rc = run_select(l, ms);
 		if (rc < 0 && errno != EINTR && errno != EAGAIN)
 			nd_err(ND_EXIT_RUN, "%s",
-			    l->backend == BACKEND_POLL ? "poll" : "select");
+			    l->backend == LOOP_POLL ? "poll" : "select");
 	}
 	return l->status;
 }

@@ -1,29 +1,28 @@
 /*
  * loop.h: one event loop with interchangeable backends (select, poll).
- * Callbacks run for ready fds; the signal pipe (sig.h) is always watched
- * and a signal stops the loop with ND_EXIT_OK.
+ * Callbacks run for ready fds and for timers on the monotonic clock; the
+ * signal pipe (sig.h) is always watched and a signal stops the loop with
+ * ND_EXIT_OK.  One-shot waits outside a loop use sig_wait() (sig.h).
  */
 #ifndef ND_LOOP_H
 #define ND_LOOP_H
 
-#include "opts.h"
 
 #define LOOP_IN		1u	/* readable (or error/hang-up) */
 #define LOOP_OUT	2u	/* writable (or error) */
 
 struct loop;
 
+enum loop_backend { LOOP_SELECT, LOOP_POLL };
+
 /* Called for a ready fd with LOOP_IN/LOOP_OUT bits in revents. */
 typedef void loop_fn(struct loop *l, int fd, unsigned revents, void *arg);
 
-/*
- * Called before each wait: returns the longest wait in milliseconds
- * (-1 = until an fd is ready).  Timers and output flushing go here.
- */
-typedef int loop_tick_fn(struct loop *l, void *arg);
+/* A timer's callback, run once when its time comes. */
+typedef void loop_timer_fn(struct loop *l, void *arg);
 
-/* A loop on BACKEND_SELECT or BACKEND_POLL; exits on failure (setup). */
-struct loop	*loop_new(int backend);
+/* A loop on select(2) or poll(2); exits on failure (setup). */
+struct loop	*loop_new(enum loop_backend backend);
 void		 loop_free(struct loop *l);
 
 /*
@@ -44,7 +43,17 @@ void	loop_del(struct loop *l, int fd);
  */
 void	loop_defer(struct loop *l, int fd);
 
-void	loop_set_tick(struct loop *l, loop_tick_fn *fn, void *arg);
+/*
+ * Run fn(l, arg) once, at at_ms on clock_ms()'s monotonic clock (or at
+ * once if that has passed).  Returns a timer id for loop_timer_cancel,
+ * or -1 (ENOMEM).  A callback re-arms by adding itself again.
+ */
+int	loop_timer(struct loop *l, long long at_ms, loop_timer_fn *fn,
+	    void *arg);
+void	loop_timer_cancel(struct loop *l, int id);
+
+/* Called before each wait (flush what output has queued). */
+void	loop_set_prewait(struct loop *l, void (*fn)(void));
 
 /* Run until loop_stop() or a signal; returns the status given. */
 int	loop_run(struct loop *l);

@@ -1,7 +1,12 @@
 /*
- * mcast.c: group and interface parsing, sender options, RFC 3678 joins
- * (MCAST_JOIN_GROUP, MCAST_JOIN_SOURCE_GROUP) and silence diagnostics.
+ * mcast.c: everything multicast: group and interface parsing, sender
+ * options, the receiving socket, RFC 3678 joins (MCAST_JOIN_GROUP,
+ * MCAST_JOIN_SOURCE_GROUP), which group a datagram went to, and the
+ * diagnostics of silence.
  */
+/* glibc declares RFC 3542's struct in6_pktinfo only under _GNU_SOURCE. */
+#define _GNU_SOURCE
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
@@ -18,20 +23,18 @@
 #include "mcast.h"
 #include "sock.h"
 
-void
-mcast_defaults(struct nd_args *a)
+int
+mcast_family(int family, const char *group)
 {
-	bool v6 = a->family == AF_INET6 ||
-	    (a->group_set && strchr(a->groups[0], ':') != NULL);
-
-	if (!a->group_set && v6)
-		a->groups[0] = MCAST_GROUP6;
-	if (!a->iface_set && v6)
-		a->iface = MCAST_IFACE6;
+	if (family != AF_UNSPEC)
+		return family;
+	return group != NULL && strchr(group, ':') != NULL ? AF_INET6 :
+	    AF_INET;
 }
 
 int
-mcast_group(const char *s, int family, struct sockaddr_storage *g)
+mcast_group(const char *s, int family, struct sockaddr_storage *g,
+    const char **why)
 {
 	struct sockaddr_in *g4 = (struct sockaddr_in *)g;
 	struct sockaddr_in6 *g6 = (struct sockaddr_in6 *)g;
@@ -39,35 +42,44 @@ mcast_group(const char *s, int family, struct sockaddr_storage *g)
 	memset(g, 0, sizeof(*g));
 	if (family != AF_INET6 && inet_pton(AF_INET, s, &g4->sin_addr) == 1) {
 		g4->sin_family = AF_INET;
-		if (!IN_MULTICAST(ntohl(g4->sin_addr.s_addr)))
-			nd_usage("--group %s: not a multicast address "
-			    "(224.0.0.0/4)", s);
-		return AF_INET;
+		*why = "not a multicast address (224.0.0.0/4)";
+		return IN_MULTICAST(ntohl(g4->sin_addr.s_addr)) ? AF_INET : -1;
 	}
 	if (family != AF_INET && inet_pton(AF_INET6, s, &g6->sin6_addr) == 1) {
 		g6->sin6_family = AF_INET6;
-		if (!IN6_IS_ADDR_MULTICAST(&g6->sin6_addr))
-			nd_usage("--group %s: not a multicast address "
-			    "(ff00::/8)", s);
-		return AF_INET6;
+		*why = "not a multicast address (ff00::/8)";
+		return IN6_IS_ADDR_MULTICAST(&g6->sin6_addr) ? AF_INET6 : -1;
 	}
-	nd_usage("--group %s: not an IPv%s address", s,
-	    family == AF_INET ? "4" : family == AF_INET6 ? "6" : "4 or IPv6");
+	*why = family == AF_INET ? "not an IPv4 address" :
+	    family == AF_INET6 ? "not an IPv6 address" :
+	    "not an IPv4 or IPv6 address";
+	return -1;
 }
 
-void
+int
 mcast_source(const char *s, int family, struct sockaddr_storage *src)
 {
 	memset(src, 0, sizeof(*src));
 	src->ss_family = (sa_family_t)family;
 	if (family == AF_INET && inet_pton(AF_INET, s,
 	    &((struct sockaddr_in *)src)->sin_addr) == 1)
-		return;
+		return 0;
 	if (family == AF_INET6 && inet_pton(AF_INET6, s,
 	    &((struct sockaddr_in6 *)src)->sin6_addr) == 1)
-		return;
-	nd_usage("--source %s: not an IPv%d address like the group", s,
-	    family == AF_INET ? 4 : 6);
+		return 0;
+	return -1;
+}
+
+bool
+mcast_iface_fits(const char *spec, int family)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+
+	if (inet_pton(AF_INET, spec, addr) == 1)
+		return family == AF_INET;
+	if (inet_pton(AF_INET6, spec, addr) == 1)
+		return family == AF_INET6;
+	return true;		/* a name: either family */
 }
 
 static bool
@@ -126,22 +138,17 @@ mcast_iface(const char *spec, int family, struct mcast_if *ifc)
 		    "address", spec);
 	if (!found || (ifc->index = if_nametoindex(ifc->name)) == 0)
 		nd_errx(ND_EXIT_RUN, "interface %s: no such interface", spec);
-	if (afam && afam != family)
-		nd_usage("--interface %s: not an IPv%d address like the group",
-		    spec, family == AF_INET ? 4 : 6);
 	if (family == AF_INET && !ifc->has4)
 		nd_errx(ND_EXIT_RUN, "interface %s: has no IPv4 address", spec);
 }
 
 void
-mcast_sender(int fd, int family, const struct mcast_if *ifc,
-    const struct nd_args *a)
+mcast_sender(int fd, int family, const struct mcast_if *ifc, int ttl,
+    bool loop_on)
 {
-	int ttl = (int)a->ttl;
-
 	if (family == AF_INET) {
-		unsigned char t = (unsigned char)a->ttl,
-		    loop = (unsigned char)a->loop;
+		unsigned char t = (unsigned char)ttl,
+		    loop = (unsigned char)loop_on;
 
 		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &ifc->addr4,
 		    sizeof(ifc->addr4)) < 0)
@@ -154,7 +161,7 @@ mcast_sender(int fd, int family, const struct mcast_if *ifc,
 			nd_err(ND_EXIT_RUN, "setsockopt IP_MULTICAST_LOOP");
 		return;
 	}
-	unsigned idx = ifc->index, loop6 = (unsigned)a->loop;
+	unsigned idx = ifc->index, loop6 = loop_on;
 
 	if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx,
 	    sizeof(idx)) < 0)
@@ -287,4 +294,120 @@ mcast_diagnose(const struct sockaddr_storage *g, const struct mcast_if *ifc,
 		    "(nft list ruleset; iptables -L)", port);
 	nd_warnx("  sender: is one running, with --ttl large enough for "
 	    "the routers between, and --loop if it is on this host?");
+}
+
+/*
+ * The destination of a received datagram, from IP(V6)_PKTINFO, and its
+ * TTL or hop limit (IP_RECVTTL, IPV6_RECVHOPLIMIT) into *ttl.
+ */
+static bool
+dst_of(struct msghdr *msg, struct sockaddr_storage *dst, int *ttl)
+{
+	bool found = false;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL;
+	    c = CMSG_NXTHDR(msg, c)) {
+#ifdef IP_TTL
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) {
+			memcpy(ttl, CMSG_DATA(c), sizeof(*ttl));
+			continue;
+		}
+#endif
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_HOPLIMIT) {
+			memcpy(ttl, CMSG_DATA(c), sizeof(*ttl));
+			continue;
+		}
+#ifdef IP_PKTINFO
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+			struct sockaddr_in *s = (struct sockaddr_in *)dst;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			memset(s, 0, sizeof(*s));
+			s->sin_family = AF_INET;
+			s->sin_addr = pi.ipi_addr;
+			found = true;
+			continue;
+		}
+#endif
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+			struct sockaddr_in6 *s = (struct sockaddr_in6 *)dst;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			memset(s, 0, sizeof(*s));
+			s->sin6_family = AF_INET6;
+			s->sin6_addr = pi.ipi6_addr;
+			found = true;
+		}
+	}
+	return found;
+}
+
+int
+mcast_dest(struct msghdr *msg, const struct sockaddr_storage *groups,
+    int ngroups, int *ttl)
+{
+	struct sockaddr_storage dst;
+
+	if (!dst_of(msg, &dst, ttl))
+		return ngroups == 1 ? 0 : -1;
+	for (int i = 0; i < ngroups; i++)
+		if (sock_same(&dst, &groups[i], false))
+			return i;
+	return -1;
+}
+
+int
+mcast_recv_socket(int family, long long port, char *name, size_t cap,
+    long long *bound)
+{
+	struct sockaddr_storage ss = { .ss_family = (sa_family_t)family };
+	socklen_t len = sock_len(&ss);
+	int fd, one = 1, zero = 0;
+
+	if ((fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		nd_err(ND_EXIT_RUN, "socket");
+	/* Several receivers share a port, as in the tutorial. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		nd_err(ND_EXIT_RUN, "setsockopt SO_REUSEADDR");
+	sock_set_port(&ss, (unsigned)port);
+	if (family == AF_INET) {
+#ifdef IP_MULTICAST_ALL
+		/* Else a wildcard socket gets every group any process joined. */
+		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero,
+		    sizeof(zero)) < 0)
+			nd_err(ND_EXIT_RUN, "setsockopt IP_MULTICAST_ALL");
+#endif
+#ifdef IP_PKTINFO
+		(void)setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+#endif
+#ifdef IP_RECVTTL
+		(void)setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
+#endif
+	} else {
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+		    sizeof(one));
+#ifdef IPV6_MULTICAST_ALL
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &zero,
+		    sizeof(zero));
+#endif
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+		    sizeof(one));
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one,
+		    sizeof(one));
+	}
+	(void)zero;
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+		sock_ntop((struct sockaddr *)&ss, name, cap);
+		nd_err(ND_EXIT_RUN, "bind %s", name);
+	}
+	len = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		nd_err(ND_EXIT_RUN, "getsockname");
+	sock_ntop((struct sockaddr *)&ss, name, cap);
+	*bound = sock_port(&ss);
+	return fd;
 }

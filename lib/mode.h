@@ -7,9 +7,17 @@
 struct nd_mode {
 	const char	*name;		/* "tcp-serve" */
 	const char	*summary;	/* one line for netdemo --help */
-	unsigned	 uses;		/* OPT_* rows beyond the common ones */
+	uint64_t	 takes;		/* OPT(id) rows beyond OPTS_SHARED */
+	uint64_t	 repeats;	/* rows it takes more than once */
+	const struct opt_text *texts;	/* its own help lines; O_NROWS ends */
 	bool		 listens;	/* binds: --port 0 allowed */
-	void		(*defaults)(struct nd_args *);	/* NULL: SPEC's */
+	/*
+	 * After parsing: the defaults of what was not given, which may
+	 * depend on what was (the family).  NULL: SPEC's alone.
+	 */
+	void		(*defaults)(struct nd_args *);
+	/* After parsing: usage errors only this mode knows (nd_usage). */
+	void		(*check)(const struct nd_args *);
 	int		(*run)(const struct nd_args *);	/* returns ND_EXIT_* */
 };
 

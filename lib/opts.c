@@ -1,6 +1,8 @@
 /*
- * opts.c: the option rows of every mode; one table drives getopt_long, the
- * checks on each value and the --help text, so the three cannot drift.
+ * opts.c: the option rows; one table drives getopt_long, the checks on
+ * each value and the --help text.  A mode takes the rows it names
+ * (OPTS_SHARED and nd_mode.takes), so an option that means nothing to it
+ * is a usage error, never silently ignored.
  */
 #include <sys/socket.h>
 
@@ -19,13 +21,16 @@ enum kind {
 	K_FLAG,		/* bool = true */
 	K_COUNT,	/* int += 1 */
 	K_INT,		/* long long in [min, max] */
-	K_TIME,		/* double seconds in [min, max], fractions allowed */
-	K_STR,		/* const char * */
+	K_REAL,		/* double in [min, max], fractions allowed */
+	K_STR,		/* const char *, not empty */
 	K_FORMAT,	/* enum out_format */
 	K_SET,		/* int = min (--select, --poll, -4, --loop ...) */
 	K_GROUP,	/* append to groups[] */
 	K_HELP
 };
+
+/* Rows of one exclusion group exclude each other. */
+enum { EXCL_NONE, EXCL_FAMILY, EXCL_BACKEND, EXCL_INPUT, EXCL_LOOP };
 
 struct opt_row {
 	const char	*name;
@@ -33,86 +38,110 @@ struct opt_row {
 	const char	*arg;		/* argument name, NULL for none */
 	enum kind	 kind;
 	double		 min, max;
-	unsigned	 uses;		/* OPT_* group the row belongs to */
 	size_t		 off;		/* field in struct nd_args */
-	const char	*unset;		/* help: the default when "off" */
+	int		 excl;		/* EXCL_* */
+	int		 needs;		/* a row it needs, or O_NROWS */
+	const char	*unset;		/* help: the default when "none" */
 	const char	*help;
 };
 
 #define F(x)	offsetof(struct nd_args, x)
 #define LL_MAX	9.2e18
+#define NONE	O_NROWS
 
-static const struct opt_row rows[] = {
-	{ "host", 'H', "ADDR", K_STR, 0, 0, OPT_HOST, F(host), NULL,
+static const struct opt_row rows[O_NROWS] = {
+	[O_HOST] = { "host", 'H', "ADDR", K_STR, 0, 0, F(host), 0, NONE, NULL,
 	    "address to bind or to reach (IPv4, IPv6 or a name)" },
-	{ "port", 'p', "PORT", K_INT, 0, 65535, OPT_COMMON, F(port), NULL,
-	    "port to bind or to reach" },
-	{ "ipv4", '4', NULL, K_SET, AF_INET, 0, OPT_COMMON, F(family), NULL,
-	    "use IPv4 only" },
-	{ "ipv6", '6', NULL, K_SET, AF_INET6, 0, OPT_COMMON, F(family), NULL,
-	    "use IPv6 only" },
-	{ "format", 'f', "FMT", K_FORMAT, 0, 0, OPT_COMMON, F(format), NULL,
-	    "output format: text, raw, hex or json" },
-	{ "bufsize", 'b', "N", K_INT, 1, 16 << 20, OPT_COMMON, F(bufsize),
-	    NULL, "bytes read per receive call" },
-	{ "count", 'c', "N", K_INT, 1, LL_MAX, OPT_COMMON, F(count),
-	    "unlimited", "messages (clients for tcp-serve), then exit" },
-	{ "timeout", 'w', "SEC", K_TIME, 0, 1e9, OPT_COMMON, F(timeout),
-	    "none", "idle limit in seconds" },
-	{ "stats", 0, NULL, K_FLAG, 0, 0, OPT_COMMON, F(stats), NULL,
+	[O_PORT] = { "port", 'p', "PORT", K_INT, 0, 65535, F(port), 0, NONE,
+	    NULL, "port to bind or to reach" },
+	[O_IPV4] = { "ipv4", '4', NULL, K_SET, AF_INET, 0, F(family),
+	    EXCL_FAMILY, NONE, NULL, "use IPv4 only" },
+	[O_IPV6] = { "ipv6", '6', NULL, K_SET, AF_INET6, 0, F(family),
+	    EXCL_FAMILY, NONE, NULL, "use IPv6 only" },
+	[O_FORMAT] = { "format", 'f', "FMT", K_FORMAT, 0, 0, F(format), 0,
+	    NONE, NULL, "output format: text, raw, hex or json" },
+	[O_BUFSIZE] = { "bufsize", 'b', "N", K_INT, 1, 16 << 20, F(bufsize),
+	    0, NONE, NULL, "bytes read per receive call" },
+	[O_COUNT] = { "count", 'c', "N", K_INT, 1, LL_MAX, F(count), 0, NONE,
+	    "unlimited", "stop after N messages" },
+	[O_TIMEOUT] = { "timeout", 'w', "SEC", K_REAL, 0, 1e9, F(timeout), 0,
+	    NONE, "none", "idle limit in seconds" },
+	[O_STATS] = { "stats", 0, NULL, K_FLAG, 0, 0, F(stats), 0, NONE, NULL,
 	    "print a summary at exit" },
-	{ "quiet", 'q', NULL, K_FLAG, 0, 0, OPT_COMMON, F(quiet), NULL,
-	    "write no data lines" },
-	{ "verbose", 'v', NULL, K_COUNT, 0, 0, OPT_COMMON, F(verbose), NULL,
-	    "report connections, joins and leaves on standard error" },
-	{ "help", 'h', NULL, K_HELP, 0, 0, OPT_COMMON, 0, NULL,
+	[O_QUIET] = { "quiet", 'q', NULL, K_FLAG, 0, 0, F(quiet), 0, NONE,
+	    NULL, "write no data lines" },
+	[O_VERBOSE] = { "verbose", 'v', NULL, K_COUNT, 0, 0, F(verbose), 0,
+	    NONE, NULL, "report events on standard error" },
+	[O_HELP] = { "help", 'h', NULL, K_HELP, 0, 0, 0, 0, NONE, NULL,
 	    "show this help" },
 
-	{ "select", 0, NULL, K_SET, BACKEND_SELECT, 0, OPT_SERVE, F(backend),
-	    NULL, "serve every client at once through select(2)" },
-	{ "poll", 0, NULL, K_SET, BACKEND_POLL, 0, OPT_SERVE, F(backend),
-	    NULL, "serve every client at once through poll(2)" },
-	{ "backlog", 0, "N", K_INT, 1, 65535, OPT_SERVE, F(backlog), NULL,
-	    "listen(2) backlog" },
-	{ "max-clients", 0, "N", K_INT, 1, 1e9, OPT_SERVE, F(max_clients),
-	    "unlimited", "close clients beyond N at once, with a warning" },
-	{ "sink", 0, NULL, K_FLAG, 0, 0, OPT_SERVE, F(sink), NULL,
+	[O_SELECT] = { "select", 0, NULL, K_SET, BACKEND_SELECT, 0,
+	    F(backend), EXCL_BACKEND, NONE, NULL,
+	    "serve every client at once through select(2)" },
+	[O_POLL] = { "poll", 0, NULL, K_SET, BACKEND_POLL, 0, F(backend),
+	    EXCL_BACKEND, NONE, NULL,
+	    "serve every client at once through poll(2)" },
+	[O_BACKLOG] = { "backlog", 0, "N", K_INT, 1, 65535, F(backlog), 0,
+	    NONE, NULL, "listen(2) backlog" },
+	[O_MAX_CLIENTS] = { "max-clients", 0, "N", K_INT, 1, 1e9,
+	    F(max_clients), 0, NONE, "unlimited",
+	    "close clients beyond N at once, with a warning" },
+	[O_SINK] = { "sink", 0, NULL, K_FLAG, 0, 0, F(sink), 0, NONE, NULL,
 	    "read and count, do not echo" },
 
-	{ "message", 'm', "TEXT", K_STR, 0, 0, OPT_MESSAGE, F(message), NULL,
-	    "send TEXT ({n} counts from 0 in datagram modes)" },
-	{ "interval", 'i', "SEC", K_TIME, 0, 1e6, OPT_SEND, F(interval), NULL,
-	    "seconds between datagrams, 0 as fast as possible" },
-	{ "size", 's', "N", K_INT, 0, 65507, OPT_SEND, F(size),
+	[O_MESSAGE] = { "message", 'm', "TEXT", K_STR, 0, 0, F(message),
+	    EXCL_INPUT, NONE, NULL, "send TEXT" },
+	[O_INTERVAL] = { "interval", 'i', "SEC", K_REAL, 0, 1e6, F(interval),
+	    0, NONE, NULL, "seconds between datagrams, 0 as fast as possible" },
+	[O_SIZE] = { "size", 's', "N", K_INT, 0, 65507, F(size), 0, NONE,
 	    "as the message", "pad or cut every payload to N bytes" },
-	{ "stdin", 0, NULL, K_FLAG, 0, 0, OPT_SEND, F(use_stdin), NULL,
-	    "send each line of standard input as one datagram" },
-	{ "seq", 0, NULL, K_FLAG, 0, 0, OPT_SEQ, F(seq), NULL,
+	[O_STDIN] = { "stdin", 0, NULL, K_FLAG, 0, 0, F(use_stdin), EXCL_INPUT,
+	    NONE, NULL, "send each line of standard input as one datagram" },
+	[O_SEQ] = { "seq", 0, NULL, K_FLAG, 0, 0, F(seq), 0, NONE, NULL,
 	    "sequence numbers and send times: count loss and latency" },
 
-	{ "group", 'g', "ADDR", K_GROUP, 0, 0, OPT_GROUP, 0, NULL,
+	[O_GROUP] = { "group", 'g', "ADDR", K_GROUP, 0, 0, 0, 0, NONE, NULL,
 	    "multicast group" },
-	{ "interface", 'I', "ADDR|NAME", K_STR, 0, 0, OPT_GROUP, F(iface),
-	    NULL, "multicast interface, by address or name" },
-	{ "ttl", 0, "N", K_INT, 0, 255, OPT_MSEND, F(ttl), NULL,
+	[O_IFACE] = { "interface", 'I', "ADDR|NAME", K_STR, 0, 0, F(iface), 0,
+	    NONE, NULL, "multicast interface, by address or name" },
+	[O_TTL] = { "ttl", 0, "N", K_INT, 0, 255, F(ttl), 0, NONE, NULL,
 	    "multicast TTL (IPv6 hop limit)" },
-	{ "loop", 0, NULL, K_SET, 1, 0, OPT_MSEND, F(loop), NULL,
-	    "deliver to receivers on this host too" },
-	{ "no-loop", 0, NULL, K_SET, 0, 0, OPT_MSEND, F(loop), NULL,
-	    "do not deliver to receivers on this host" },
-	{ "source", 0, "ADDR", K_STR, 0, 0, OPT_SOURCE, F(source), NULL,
-	    "join source-specific: accept only ADDR's datagrams" },
-	{ "max-loss", 0, "PCT", K_TIME, 0, 100, OPT_MAXLOSS, F(max_loss),
-	    "none", "with --seq: exit 3 when more than PCT percent are lost" },
+	[O_LOOP] = { "loop", 0, NULL, K_SET, 1, 0, F(loop), EXCL_LOOP, NONE,
+	    NULL, "deliver to receivers on this host too" },
+	[O_NO_LOOP] = { "no-loop", 0, NULL, K_SET, 0, 0, F(loop), EXCL_LOOP,
+	    NONE, NULL, "do not deliver to receivers on this host" },
+	[O_SOURCE] = { "source", 0, "ADDR", K_STR, 0, 0, F(source), 0, NONE,
+	    NULL, "join source-specific: accept only ADDR's datagrams" },
+	[O_MAX_LOSS] = { "max-loss", 0, "PCT", K_REAL, 0, 100, F(max_loss), 0,
+	    O_SEQ, "none", "exit 3 when more than PCT percent are lost" },
 };
 
-#define NROWS	(sizeof(rows) / sizeof(rows[0]))
-#define LONG_BASE	256	/* getopt_long values of long-only rows */
+#define LONG_BASE	256	/* getopt_long value of row i: LONG_BASE + i */
 
 static bool
-takes(const struct nd_mode *m, const struct opt_row *r)
+takes(const struct nd_mode *m, int id)
 {
-	return r->uses == OPT_COMMON || (m->uses & r->uses) != 0;
+	return ((OPTS_SHARED | m->takes) & OPT(id)) != 0;
+}
+
+/* "-4" for a row with a short option, else "--name". */
+static const char *
+row_name(int id, char *buf, size_t cap)
+{
+	if (rows[id].key)
+		snprintf(buf, cap, "-%c", rows[id].key);
+	else
+		snprintf(buf, cap, "--%s", rows[id].name);
+	return buf;
+}
+
+static const char *
+row_help(const struct nd_mode *m, int id)
+{
+	for (const struct opt_text *t = m->texts; t && t->id != O_NROWS; t++)
+		if (t->id == (enum opt_id)id)
+			return t->help;
+	return rows[id].help;
 }
 
 int
@@ -159,9 +188,9 @@ opts_number(const char *s, double min, double max, bool frac, double *out,
 }
 
 static void
-set_value(const struct nd_mode *m, const struct opt_row *r, const char *val,
-    struct nd_args *a)
+set_value(const struct nd_mode *m, int id, const char *val, struct nd_args *a)
 {
+	const struct opt_row *r = &rows[id];
 	/* Fields are reached by offset; memcpy keeps the types honest. */
 	char *base = (char *)a;
 	const char *why;
@@ -181,8 +210,8 @@ set_value(const struct nd_mode *m, const struct opt_row *r, const char *val,
 		memcpy(base + r->off, &i, sizeof(i));
 		break;
 	case K_INT:
-	case K_TIME:
-		if (opts_number(val, r->min, r->max, r->kind == K_TIME, &d,
+	case K_REAL:
+		if (opts_number(val, r->min, r->max, r->kind == K_REAL, &d,
 		    &why) < 0) {
 			if (strcmp(why, "out of range") == 0 && r->max < 1e9)
 				nd_usage("--%s %s: out of range %.0f-%.0f",
@@ -205,7 +234,6 @@ set_value(const struct nd_mode *m, const struct opt_row *r, const char *val,
 			nd_usage("--format %s: not one of text, raw, hex, json",
 			    val);
 		a->format = (enum out_format)f;
-		a->format_set = true;
 		break;
 	case K_SET:
 		i = (int)r->min;
@@ -214,30 +242,21 @@ set_value(const struct nd_mode *m, const struct opt_row *r, const char *val,
 	case K_GROUP:
 		if (*val == '\0')
 			nd_usage("--group: empty argument");
-		if (!a->group_set)
-			a->ngroups = 0;		/* drop the default */
-		a->group_set = true;
 		if (a->ngroups == OPTS_MAX_GROUPS)
 			nd_usage("--group: at most %d groups",
 			    OPTS_MAX_GROUPS);
 		a->groups[a->ngroups++] = val;
 		break;
 	case K_HELP:
-		opts_help(m, stdout);
-		if (fflush(stdout) != 0 || ferror(stdout))
-			nd_err(ND_EXIT_RUN, "write standard output");
-		nd_exit(ND_EXIT_OK);
+		a->help = true;
+		break;
 	}
-	if (r->off == F(host))
-		a->host_set = true;
-	if (r->off == F(interval))
-		a->interval_set = true;
-	if (r->off == F(iface) && r->kind == K_STR)
-		a->iface_set = true;
+	(void)m;
 }
 
+/* SPEC's defaults of the shared rows, before parsing. */
 static void
-defaults(const struct nd_mode *m, struct nd_args *a)
+base_defaults(struct nd_args *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->host = "127.0.0.1";
@@ -252,125 +271,161 @@ defaults(const struct nd_mode *m, struct nd_args *a)
 	a->ttl = 1;
 	a->loop = 1;
 	a->max_loss = -1;
-	a->message = NULL;
-	if (m->defaults != NULL)
-		m->defaults(a);
 }
 
-/* "--name" or "-c" as the user wrote it, for messages. */
-static const char *
-spelled(const char *argvword, int key, char *buf, size_t cap)
+/*
+ * getopt_long said '?': an unknown option, an ambiguous abbreviation, an
+ * option of another mode, or an argument given to a flag.  Say which.
+ */
+static _Noreturn void
+bad_option(const struct nd_mode *m, const char *word, int optc)
 {
-	if (key > 0 && key < LONG_BASE && argvword != NULL &&
-	    argvword[0] == '-' && argvword[1] != '-') {
-		snprintf(buf, cap, "-%c", key);
-		return buf;
-	}
-	if (argvword != NULL) {
-		const char *eq = strchr(argvword, '=');
-		int n = eq ? (int)(eq - argvword) : (int)strlen(argvword);
+	char name[64], list[256] = "";
+	size_t len, n = 0;
+	int hits = 0;
 
-		snprintf(buf, cap, "%.*s", n, argvword);
-		return buf;
+	if (word == NULL || word[0] != '-' || word[1] != '-') {
+		for (int id = 0; id < O_NROWS; id++)
+			if (optc > 0 && rows[id].key == optc)
+				nd_usage("-%c: not an option of %s", optc,
+				    m->name);
+		nd_usage("-%c: unknown option (see netdemo %s --help)",
+		    optc > 0 && optc < LONG_BASE ? optc : '?', m->name);
 	}
-	snprintf(buf, cap, "-%c", key);
-	return buf;
+	len = strcspn(word + 2, "=");
+	snprintf(name, sizeof(name), "%.*s", (int)len, word + 2);
+	for (int id = 0; id < O_NROWS; id++) {
+		if (!takes(m, id) || strncmp(rows[id].name, name, len) != 0)
+			continue;
+		if (strlen(rows[id].name) == len && word[2 + len] == '=')
+			nd_usage("--%s: takes no argument", name);
+		n += (size_t)snprintf(list + n, n < sizeof(list) ?
+		    sizeof(list) - n : 0, "%s--%s", hits++ ? ", " : "",
+		    rows[id].name);
+	}
+	if (hits > 1)
+		nd_usage("--%s: ambiguous (%s)", name, list);
+	for (int id = 0; id < O_NROWS; id++)
+		if (strcmp(rows[id].name, name) == 0)
+			nd_usage("--%s: not an option of %s", name, m->name);
+	nd_usage("--%s: unknown option (see netdemo %s --help)", name,
+	    m->name);
+}
+
+/* The long options and the optstring of the rows m takes. */
+static void
+build_getopt(const struct nd_mode *m, struct option *lo, char *sopt)
+{
+	int n = 0;
+
+	*sopt++ = '+';	/* no permuting: operands are errors */
+	*sopt++ = ':';	/* a missing argument is ':', not '?' */
+	for (int id = 0; id < O_NROWS; id++) {
+		if (!takes(m, id))
+			continue;
+		lo[n].name = rows[id].name;
+		lo[n].has_arg = rows[id].arg ? required_argument : no_argument;
+		lo[n].flag = NULL;
+		lo[n].val = LONG_BASE + id;
+		n++;
+		if (rows[id].key) {
+			*sopt++ = (char)rows[id].key;
+			if (rows[id].arg)
+				*sopt++ = ':';
+		}
+	}
+	lo[n] = (struct option){ 0 };
+	*sopt = '\0';
+}
+
+/* One row given: exclusions, then its value. */
+static void
+take_row(const struct nd_mode *m, int id, const char *val, struct nd_args *a)
+{
+	char x[32], y[32];
+
+	if (rows[id].excl != EXCL_NONE)
+		for (int o = 0; o < O_NROWS; o++)
+			if (o != id && opts_given(a, (enum opt_id)o) &&
+			    rows[o].excl == rows[id].excl)
+				nd_usage("%s and %s: choose one",
+				    row_name(o < id ? o : id, x, sizeof(x)),
+				    row_name(o < id ? id : o, y, sizeof(y)));
+	set_value(m, id, val, a);
+	a->given |= OPT(id);
+}
+
+/* What holds whatever the mode: needs, operands, a port to reach. */
+static void
+check_shared(const struct nd_mode *m, const struct nd_args *a)
+{
+	char x[32];
+
+	for (int id = 0; id < O_NROWS; id++)
+		if (opts_given(a, (enum opt_id)id) && rows[id].needs != NONE &&
+		    !opts_given(a, (enum opt_id)rows[id].needs))
+			nd_usage("%s: needs --%s", row_name(id, x, sizeof(x)),
+			    rows[rows[id].needs].name);
+	if (a->port == 0 && !m->listens)
+		nd_usage("--port 0: a port to reach must be 1-65535");
 }
 
 void
 opts_parse(const struct nd_mode *m, int argc, char **argv, struct nd_args *a)
 {
-	struct option lo[NROWS + 1];
-	char sopt[2 * NROWS + 3], *s = sopt, sp[64];
-	int c, idx, given_fam = 0;
+	struct option lo[O_NROWS + 1];
+	char sopt[2 * O_NROWS + 3];
+	int c, id;
 
-	defaults(m, a);
-	*s++ = '+';
-	*s++ = ':';
-	for (size_t i = 0; i < NROWS; i++) {
-		lo[i].name = rows[i].name;
-		lo[i].has_arg = rows[i].arg ? required_argument : no_argument;
-		lo[i].flag = NULL;
-		lo[i].val = rows[i].key ? rows[i].key : LONG_BASE + (int)i;
-		if (rows[i].key) {
-			*s++ = (char)rows[i].key;
-			if (rows[i].arg)
-				*s++ = ':';
-		}
-	}
-	lo[NROWS] = (struct option){ 0 };
-	*s = '\0';
-
+	base_defaults(a);
+	build_getopt(m, lo, sopt);
 	opterr = 0;
 #ifdef __GLIBC__
 	optind = 0;	/* full reset, even after an aborted parse */
 #else
 	optind = 1;
 #endif
-	for (;;) {
-		const struct opt_row *r = NULL;
-		int prev = optind > 0 ? optind : 1;
-
-		idx = -1;
-		/* "+" keeps getopt from permuting: operands are errors. */
-		c = getopt_long(argc, argv, sopt, lo, &idx);
-		if (c == -1)
-			break;
-		if (c == '?') {
-			if (optopt > 0 && optopt < LONG_BASE)
-				nd_usage("-%c: unknown option (see netdemo %s "
-				    "--help)", optopt, m->name);
-			nd_usage("%s: unknown option (see netdemo %s --help)",
-			    spelled(argv[optind - 1], 0, sp, sizeof(sp)),
-			    m->name);
-		}
+	while ((c = getopt_long(argc, argv, sopt, lo, NULL)) != -1) {
+		if (c == '?')
+			bad_option(m, argv[optind - 1], optopt);
 		if (c == ':') {
 			const char *w = argv[optind - 1];
+
 			if (w != NULL && w[0] == '-' && w[1] == '-')
-				nd_usage("%s: needs an argument",
-				    spelled(w, 0, sp, sizeof(sp)));
+				nd_usage("--%.*s: needs an argument",
+				    (int)strcspn(w + 2, "="), w + 2);
 			nd_usage("-%c: needs an argument", optopt);
 		}
 		if (c >= LONG_BASE)
-			r = &rows[c - LONG_BASE];
+			id = c - LONG_BASE;
 		else
-			for (size_t i = 0; i < NROWS && r == NULL; i++)
-				if (rows[i].key == c)
-					r = &rows[i];
-		if (r == NULL)
+			for (id = 0; id < O_NROWS; id++)
+				if (rows[id].key == c && takes(m, id))
+					break;
+		if (id >= O_NROWS)
 			nd_usage("-%c: unknown option", c);
-		if (!takes(m, r))
-			nd_usage("%s: not an option of %s", idx >= 0 ?
-			    spelled(argv[prev] ? argv[prev] : "", 0, sp,
-			    sizeof(sp)) : spelled(NULL, c, sp, sizeof(sp)),
-			    m->name);
-		if (r->off == F(family) && r->kind == K_SET) {
-			if (given_fam && given_fam != (int)r->min)
-				nd_usage("-4 and -6: choose one");
-			given_fam = (int)r->min;
-		}
-		if (r->off == F(backend) && a->backend != BACKEND_PLAIN &&
-		    a->backend != (int)r->min)
-			nd_usage("--select and --poll: choose one");
-		set_value(m, r, optarg, a);
+		take_row(m, id, optarg, a);
 	}
-	if (optind < argc)
-		nd_usage("%s: unexpected argument (options take the form "
-		    "--name VALUE; see netdemo %s --help)", argv[optind],
-		    m->name);
-	if (a->port == 0 && !m->listens)
-		nd_usage("--port 0: a port to reach must be 1-65535");
-	if (a->message != NULL && a->use_stdin)
-		nd_usage("--message and --stdin: choose one");
-	if (a->max_loss >= 0 && !a->seq)
-		nd_usage("--max-loss: needs --seq");
-	if (a->family == AF_INET6 && !a->host_set)
+	if (!a->help) {
+		if (optind < argc)
+			nd_usage("%s: unexpected argument (options take the "
+			    "form --name VALUE; see netdemo %s --help)",
+			    argv[optind], m->name);
+		check_shared(m, a);
+	}
+	if (a->family == AF_INET6 && !opts_given(a, O_HOST))
 		a->host = "::1";
+	if (m->defaults != NULL)
+		m->defaults(a);
+	if (!a->help && m->check != NULL)
+		m->check(a);
 }
 
 static void
-print_default(const struct opt_row *r, const struct nd_args *a, FILE *fp)
+print_default(const struct nd_mode *m, int id, const struct nd_args *a,
+    FILE *fp)
 {
+	const struct opt_row *r = &rows[id];
 	const char *base = (const char *)a;
 
 	switch (r->kind) {
@@ -378,14 +433,13 @@ print_default(const struct opt_row *r, const struct nd_args *a, FILE *fp)
 		long long v;
 
 		memcpy(&v, base + r->off, sizeof(v));
-		if (r->unset != NULL && (v == 0 || (r->off == F(size) &&
-		    v < 0)))
+		if (r->unset != NULL && (v == 0 || (id == O_SIZE && v < 0)))
 			fprintf(fp, " (default: %s)", r->unset);
 		else
 			fprintf(fp, " (default: %lld)", v);
 		break;
 	}
-	case K_TIME: {
+	case K_REAL: {
 		double v;
 
 		memcpy(&v, base + r->off, sizeof(v));
@@ -401,8 +455,6 @@ print_default(const struct opt_row *r, const struct nd_args *a, FILE *fp)
 		memcpy(&v, base + r->off, sizeof(v));
 		if (v != NULL)
 			fprintf(fp, " (default: %s)", v);
-		else if (r->off == F(message))
-			fprintf(fp, " (default: standard input)");
 		break;
 	}
 	case K_FORMAT:
@@ -410,33 +462,49 @@ print_default(const struct opt_row *r, const struct nd_args *a, FILE *fp)
 		break;
 	case K_GROUP:
 		if (a->ngroups > 0)
-			fprintf(fp, " (default: %s; may repeat)", a->groups[0]);
+			fprintf(fp, " (default: %s%s)", a->groups[0],
+			    (m->repeats & OPT(id)) ? "; may repeat" : "");
 		break;
 	case K_SET:
-		if (r->off == F(loop) && a->loop == (int)r->min)
-			fprintf(fp, " (default)");
+		if (id == O_LOOP || id == O_NO_LOOP)
+			if (a->loop == (int)r->min)
+				fprintf(fp, " (default)");
 		break;
 	default:
 		break;
 	}
 }
 
-void
-opts_help(const struct nd_mode *m, FILE *fp)
+/* "  -p, --port PORT" and its help. */
+static void
+help_line(const struct nd_mode *m, int id, const struct nd_args *a, FILE *fp)
 {
-	struct nd_args a;
+	const struct opt_row *r = &rows[id];
+	char lhs[48];
+
+	snprintf(lhs, sizeof(lhs), "%c%c%c --%s%s%s", r->key ? '-' : ' ',
+	    r->key ? r->key : ' ', r->key ? ',' : ' ', r->name,
+	    r->arg ? " " : "", r->arg ? r->arg : "");
+	fprintf(fp, "  %-26s %s", lhs, m != NULL ? row_help(m, id) : r->help);
+	if (m != NULL && a != NULL)
+		print_default(m, id, a, fp);
+	fputc('\n', fp);
+}
+
+void
+opts_help(const struct nd_mode *m, const struct nd_args *a, FILE *fp)
+{
 	char flags[32], *f = flags;
 
-	defaults(m, &a);
-	for (size_t i = 0; i < NROWS; i++)
-		if (takes(m, &rows[i]) && rows[i].key && !rows[i].arg)
-			*f++ = (char)rows[i].key;
+	for (int id = 0; id < O_NROWS; id++)
+		if (takes(m, id) && rows[id].key && !rows[id].arg)
+			*f++ = (char)rows[id].key;
 	*f = '\0';
 	fprintf(fp, "usage: netdemo %s [-%s]", m->name, flags);
-	for (size_t i = 0; i < NROWS; i++) {
-		const struct opt_row *r = &rows[i];
+	for (int id = 0; id < O_NROWS; id++) {
+		const struct opt_row *r = &rows[id];
 
-		if (!takes(m, r) || (r->key && !r->arg))
+		if (!takes(m, id) || (r->key && !r->arg))
 			continue;
 		if (r->key)
 			fprintf(fp, " [-%c %s]", r->key, r->arg);
@@ -446,19 +514,16 @@ opts_help(const struct nd_mode *m, FILE *fp)
 			fprintf(fp, " [--%s]", r->name);
 	}
 	fprintf(fp, "\n\n%s: %s\n\noptions:\n", m->name, m->summary);
-	for (size_t i = 0; i < NROWS; i++) {
-		const struct opt_row *r = &rows[i];
-		char lhs[48];
-
-		if (!takes(m, r))
-			continue;
-		snprintf(lhs, sizeof(lhs), "%c%c%c --%s%s%s",
-		    r->key ? '-' : ' ', r->key ? r->key : ' ',
-		    r->key ? ',' : ' ', r->name, r->arg ? " " : "",
-		    r->arg ? r->arg : "");
-		fprintf(fp, "  %-26s %s", lhs, r->help);
-		print_default(r, &a, fp);
-		fputc('\n', fp);
-	}
+	for (int id = 0; id < O_NROWS; id++)
+		if (takes(m, id))
+			help_line(m, id, a, fp);
 	fprintf(fp, "\nSee netdemo(1) for details.\n");
+}
+
+void
+opts_help_shared(FILE *fp)
+{
+	for (int id = 0; id < O_NROWS; id++)
+		if (OPTS_SHARED & OPT(id))
+			help_line(NULL, id, NULL, fp);
 }

@@ -1,30 +1,37 @@
 /*
  * opts.h: the option rows of SPEC.md and the one parser driven by them.
- * A row drives getopt_long, the value checks and the help text alike.
+ * A row drives getopt_long, the value checks and the help text alike; a
+ * mode names the rows it takes, with its own help text where the row's
+ * would not fit it, and sets its defaults (per address family) itself.
  */
 #ifndef ND_OPTS_H
 #define ND_OPTS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "out.h"
 
 #define OPTS_MAX_GROUPS	16
 
-/* Which rows beyond SPEC's common ones a mode takes (nd_mode.uses). */
-enum {
-	OPT_SERVE	= 1 << 0,	/* --select --poll --backlog --max-clients --sink */
-	OPT_MESSAGE	= 1 << 1,	/* --message */
-	OPT_SEND	= 1 << 2,	/* --interval --size --stdin */
-	OPT_SEQ		= 1 << 3,	/* --seq */
-	OPT_GROUP	= 1 << 4,	/* --group --interface */
-	OPT_SOURCE	= 1 << 5,	/* --source, repeated --group */
-	OPT_MAXLOSS	= 1 << 6,	/* --max-loss */
-	OPT_COMMON	= 1 << 7,	/* SPEC's common rows: always on */
-	OPT_HOST	= 1 << 8,	/* --host (multicast modes use --group) */
-	OPT_MSEND	= 1 << 9	/* --ttl --loop --no-loop */
+/* Every row, by name; a mode's set of rows is a bitset of OPT(id). */
+enum opt_id {
+	O_HOST, O_PORT, O_IPV4, O_IPV6, O_FORMAT, O_BUFSIZE, O_COUNT,
+	O_TIMEOUT, O_STATS, O_QUIET, O_VERBOSE, O_HELP,
+	O_SELECT, O_POLL, O_BACKLOG, O_MAX_CLIENTS, O_SINK,
+	O_MESSAGE, O_INTERVAL, O_SIZE, O_STDIN, O_SEQ,
+	O_GROUP, O_IFACE, O_TTL, O_LOOP, O_NO_LOOP, O_SOURCE, O_MAX_LOSS,
+	O_NROWS
 };
+
+#define OPT(id)		(UINT64_C(1) << (id))
+
+/* The rows every mode takes. */
+#define OPTS_SHARED	(OPT(O_PORT) | OPT(O_IPV4) | OPT(O_IPV6) |	\
+	OPT(O_FORMAT) | OPT(O_COUNT) | OPT(O_STATS) | OPT(O_QUIET) |	\
+	OPT(O_VERBOSE) | OPT(O_HELP))
 
 enum backend { BACKEND_PLAIN, BACKEND_SELECT, BACKEND_POLL };
 
@@ -46,13 +53,13 @@ struct nd_args {
 	long long	 max_clients;	/* --max-clients; 0 = unlimited */
 	bool		 sink;		/* --sink */
 
-	const char	*message;	/* --message; NULL = standard input */
+	const char	*message;	/* --message; NULL: the mode's */
 	double		 interval;	/* --interval, seconds */
 	long long	 size;		/* --size; < 0 = as the message is */
 	bool		 use_stdin;	/* --stdin */
 	bool		 seq;		/* --seq */
 
-	const char	*groups[OPTS_MAX_GROUPS];	/* --group, repeatable */
+	const char	*groups[OPTS_MAX_GROUPS];	/* --group */
 	int		 ngroups;
 	const char	*iface;		/* --interface */
 	long long	 ttl;		/* --ttl */
@@ -60,29 +67,43 @@ struct nd_args {
 	const char	*source;	/* --source */
 	double		 max_loss;	/* --max-loss, percent; < 0 = none */
 
-	bool		 host_set;	/* --host was given */
-	bool		 format_set;	/* --format was given */
-	bool		 interval_set;	/* --interval was given */
-	bool		 group_set;	/* --group was given */
-	bool		 iface_set;	/* --interface was given */
+	uint64_t	 given;		/* OPT(id) of each row given */
+	bool		 help;		/* --help: print it, run nothing */
+};
+
+/* A mode's own help text for a row whose general one would not fit it. */
+struct opt_text {
+	enum opt_id	 id;
+	const char	*help;
 };
 
 struct nd_mode;
 
 /*
- * Fill *a from the mode's defaults and argv (argv[0] is the mode name).
- * Every usage error prints one line and exits 2; --help prints the mode's
- * help and exits 0.
+ * Fill *a from argv (argv[0] is the mode name) and the mode's defaults.
+ * Every usage error, the mode's own checks included, prints one line and
+ * exits 2 before anything else happens.  --help sets a->help and skips
+ * the checks: the caller prints opts_help() with the defaults of the
+ * family given.
  */
 void	opts_parse(const struct nd_mode *m, int argc, char **argv,
 	    struct nd_args *a);
 
-/* Print MODE's usage line and one line per row, with defaults. */
-void	opts_help(const struct nd_mode *m, FILE *fp);
+static inline bool
+opts_given(const struct nd_args *a, enum opt_id id)
+{
+	return (a->given & OPT(id)) != 0;
+}
+
+/* MODE's usage line and one line per row, with a's values as defaults. */
+void	opts_help(const struct nd_mode *m, const struct nd_args *a, FILE *fp);
+
+/* The rows every mode takes, one line each (for netdemo --help). */
+void	opts_help_shared(FILE *fp);
 
 /*
  * Parse a whole string as a number in [min, max]; fractions only if
- * frac.  Returns 0, or -1 with *why set ("not a number", "out of range 0-65535").
+ * frac.  Returns 0, or -1 with *why set ("not a number", "out of range").
  */
 int	opts_number(const char *s, double min, double max, bool frac,
 	    double *out, const char **why);

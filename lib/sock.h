@@ -12,7 +12,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "opts.h"
 
 #define SOCK_NAMELEN	(INET6_ADDRSTRLEN + 16)	/* "[addr%if]:port" */
 
@@ -30,23 +29,49 @@ struct addrinfo	*sock_resolve(const char *host, long long port, int family,
 		    int type, int passive);
 
 /*
- * A socket bound to --host/--port, listening if SOCK_STREAM; its real
- * name (with the kernel's port for --port 0) into name.  (setup)
+ * A socket of type bound to host:port (port 0: the kernel's), listening
+ * with backlog if SOCK_STREAM; its real name into name.  (setup)
  */
-int	sock_listen(const struct nd_args *a, int type, char *name, size_t cap);
+int	sock_listen(const char *host, long long port, int family, int type,
+	    int backlog, char *name, size_t cap);
 
 /*
- * A TCP connection to --host/--port within timeout seconds (< 0: the
+ * A TCP connection to host:port within timeout seconds (< 0: the
  * kernel's), left non-blocking.  Tries every address.  (setup), except
  * that a signal while connecting returns -1 with errno EINTR.
  */
-int	sock_connect(const struct nd_args *a, double timeout, char *name,
-	    size_t cap);
+int	sock_connect(const char *host, long long port, int family,
+	    double timeout, char *name, size_t cap);
+
+/*
+ * Accept a connection on lfd, non-blocking, close-on-exec and (Linux:
+ * from the listening socket) TCP_NODELAY; its address into ss.  The fd,
+ * or -1 with errno.
+ */
+int	sock_accept(int lfd, struct sockaddr_storage *ss);
+
+/* A spare descriptor (on /dev/null) for sock_shed, or -1. */
+int	sock_spare(void);
+
+/*
+ * Out of descriptors (EMFILE): trade *spare for the connection waiting on
+ * lfd, close it, take the spare back.  0 when one was shed, -1 when there
+ * was no spare to trade (the caller pauses accepting instead).
+ */
+int	sock_shed(int lfd, int *spare);
 
 /* Write "netdemo: MODE: listening on NAME" to standard error. */
 void	sock_announce(const char *what, const char *name);
 
 int	sock_nonblock(int fd);
+
+/* A UDP socket of family, close-on-exec.  (setup) */
+int	sock_dgram(int family);
+
+/* The size of ss's address, its port, and setting the port. */
+socklen_t	sock_len(const struct sockaddr_storage *ss);
+unsigned	sock_port(const struct sockaddr_storage *ss);
+void		sock_set_port(struct sockaddr_storage *ss, unsigned port);
 
 /*
  * Bytes in a TCP socket's send queue, not yet taken by the peer; -1

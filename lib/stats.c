@@ -393,7 +393,7 @@ print_seq_text(const struct seqsum *q)
 }
 
 void
-stats_print(const struct stats *s, const struct nd_args *a)
+stats_print(const struct stats *s, enum out_format fmt)
 {
 	struct seqsum sum, *q = NULL;
 	struct rates r;
@@ -405,7 +405,7 @@ stats_print(const struct stats *s, const struct nd_args *a)
 		seqset_sum(s->seq, &sum);
 		q = &sum;
 	}
-	if (a->format == FMT_JSON && out_usable()) {
+	if (fmt == FMT_JSON && out_usable()) {
 		print_json(s, &r, q);
 		return;
 	}
@@ -429,21 +429,23 @@ stats_print(const struct stats *s, const struct nd_args *a)
 
 static struct {
 	const struct stats	*s;
-	const struct nd_args	*a;
+	bool			 asked;
+	enum out_format		 fmt;
 } at_error;
 
 static void
 print_at_error(void *arg)
 {
 	(void)arg;
-	if (at_error.s != NULL && (at_error.a->stats || sig_caught()))
-		stats_print(at_error.s, at_error.a);
+	if (at_error.s != NULL && (at_error.asked || sig_caught()))
+		stats_print(at_error.s, at_error.fmt);
 }
 
 void
-stats_print_at_error(const struct stats *s, const struct nd_args *a)
+stats_print_at_error(const struct stats *s, bool asked, enum out_format fmt)
 {
 	at_error.s = s;
-	at_error.a = a;
+	at_error.asked = asked;
+	at_error.fmt = fmt;
 	err_set_final(s != NULL ? print_at_error : NULL, NULL);
 }

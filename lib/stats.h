@@ -12,7 +12,7 @@
 
 #include <sys/socket.h>
 
-#include "opts.h"
+#include "out.h"
 
 /*
  * --seq header: "#" 12-digit sequence "@" 16-digit send time in
@@ -132,13 +132,14 @@ void		 seqset_free(struct seqset *set);
  * standard output (on standard error as text when standard output is
  * gone).
  */
-void	stats_print(const struct stats *s, const struct nd_args *a);
+void	stats_print(const struct stats *s, enum out_format fmt);
 
 /*
  * From now on a fatal error (nd_err) prints s's summary first, when
- * --stats or a signal asks for one; NULL s: no longer.  Call with NULL
+ * asked (--stats) or after a signal; NULL s: no longer.  Call with NULL
  * before the run's own stats_print.
  */
-void	stats_print_at_error(const struct stats *s, const struct nd_args *a);
+void	stats_print_at_error(const struct stats *s, bool asked,
+	    enum out_format fmt);
 
 #endif

@@ -11,46 +11,35 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dgram.h"
+#include "dgram_args.h"
 #include "err.h"
 #include "mcast.h"
 #include "mode.h"
 #include "sock.h"
 
 static int
-mcast_send_run(const struct nd_args *args)
+mcast_send_run(const struct nd_args *a)
 {
-	struct nd_args a = *args;
 	struct sockaddr_storage g;
 	struct mcast_if ifc;
-	struct dgram_tx tx = { .a = &a };
+	struct dgram_tx tx;
 	char name[SOCK_NAMELEN], gname[INET6_ADDRSTRLEN];
-	socklen_t len;
 	int fam, rc;
 
-	if (a.ngroups > 1)
-		nd_usage("--group: mcast-send sends to one group");
-	dgram_check_size(&a);
-	mcast_defaults(&a);
-	fam = mcast_group(a.groups[0], a.family, &g);
-	mcast_iface(a.iface, fam, &ifc);
-	if (fam == AF_INET) {
-		((struct sockaddr_in *)&g)->sin_port = htons((uint16_t)a.port);
-		len = sizeof(struct sockaddr_in);
-	} else {
-		((struct sockaddr_in6 *)&g)->sin6_port = htons((uint16_t)a.port);
+	dgram_opts_of(a, &tx.o);
+	fam = mcast_args_groups(a, &g);
+	mcast_iface(a->iface, fam, &ifc);
+	sock_set_port(&g, (unsigned)a->port);
+	if (fam == AF_INET6)
 		((struct sockaddr_in6 *)&g)->sin6_scope_id = ifc.index;
-		len = sizeof(struct sockaddr_in6);
-	}
 	sock_ntop((struct sockaddr *)&g, name, sizeof(name));
 	sock_ntoa((struct sockaddr *)&g, gname, sizeof(gname));
-	if ((tx.fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		nd_err(ND_EXIT_RUN, "socket");
-	mcast_sender(tx.fd, fam, &ifc, &a);
-	if (!a.loop && (ifc.flags & IFF_LOOPBACK))
+	tx.fd = sock_dgram(fam);
+	mcast_sender(tx.fd, fam, &ifc, (int)a->ttl, a->loop);
+	if (!a->loop && (ifc.flags & IFF_LOOPBACK))
 		nd_warnx("--no-loop: no effect on loopback %s, whose receivers "
 		    "on this host still get every datagram", ifc.name);
-	if (connect(tx.fd, (struct sockaddr *)&g, len) < 0) {
+	if (connect(tx.fd, (struct sockaddr *)&g, sock_len(&g)) < 0) {
 		if (errno == ENETUNREACH)
 			nd_errx(ND_EXIT_RUN, "connect %s via %s: %s (no "
 			    "multicast route on %s; Linux gives lo none for "
@@ -60,9 +49,9 @@ mcast_send_run(const struct nd_args *args)
 	}
 	tx.dest = name;
 	tx.group = gname;
-	if (a.verbose)
+	if (a->verbose)
 		nd_warnx("sending to %s via %s, ttl %lld, loop %s", name,
-		    ifc.name, a.ttl, a.loop ? "on" : "off");
+		    ifc.name, a->ttl, a->loop ? "on" : "off");
 	rc = dgram_send(&tx);
 	close(tx.fd);
 	return rc;
@@ -71,16 +60,39 @@ mcast_send_run(const struct nd_args *args)
 static void
 mcast_send_defaults(struct nd_args *a)
 {
-	a->groups[0] = MCAST_GROUP4;
-	a->ngroups = 1;
-	a->iface = MCAST_IFACE4;
-	a->interval = 0.5;
+	if (a->message == NULL)
+		a->message = "Hello world : {n}";
+	if (!opts_given(a, O_INTERVAL))
+		a->interval = 0.5;
+	mcast_args_defaults(a);
 }
+
+static void
+mcast_send_check(const struct nd_args *a)
+{
+	struct sockaddr_storage g[OPTS_MAX_GROUPS];
+
+	if (a->ngroups > 1)
+		nd_usage("--group: mcast-send sends to one group");
+	(void)mcast_args_groups(a, g);
+	dgram_check_send(a);
+}
+
+static const struct opt_text mcast_send_texts[] = {
+	{ O_COUNT, "send N datagrams, then exit" },
+	{ O_MESSAGE, "payload; {n} becomes the datagram's number" },
+	{ O_VERBOSE, "report the group, interface, TTL and loop" },
+	{ O_NROWS, NULL }
+};
 
 const struct nd_mode mcast_send_mode = {
 	.name = "mcast-send",
 	.summary = "send datagrams to a multicast group through an interface",
-	.uses = OPT_MESSAGE | OPT_SEND | OPT_SEQ | OPT_GROUP | OPT_MSEND,
+	.takes = OPT(O_MESSAGE) | OPT(O_INTERVAL) | OPT(O_SIZE) | OPT(O_STDIN) |
+	    OPT(O_SEQ) | OPT(O_GROUP) | OPT(O_IFACE) | OPT(O_TTL) |
+	    OPT(O_LOOP) | OPT(O_NO_LOOP),
+	.texts = mcast_send_texts,
 	.defaults = mcast_send_defaults,
+	.check = mcast_send_check,
 	.run = mcast_send_run,
 };

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "loop.h"
 #include "mode.h"
@@ -73,7 +74,7 @@ input_done(const struct conn *c)
  * on).
  */
 static void
-update(struct conn *c)
+steer(struct conn *c)
 {
 	unsigned ev = c->rcv_eof ? 0 : LOOP_IN;
 	bool sending = c->send_err == 0 && !input_done(c);
@@ -128,7 +129,7 @@ send_pending(struct conn *c)
 		}
 		c->ioff += (size_t)w;
 		c->sent += (uint64_t)w;
-		c->last_ms = loop_now_ms();
+		c->last_ms = clock_ms();
 		p += w;
 		n -= (size_t)w;
 	}
@@ -150,7 +151,7 @@ send_file(struct conn *c)
 
 		if (w > 0) {
 			c->sent += (uint64_t)w;
-			c->last_ms = loop_now_ms();
+			c->last_ms = clock_ms();
 			continue;
 		}
 		if (w == 0) {
@@ -201,10 +202,10 @@ on_stdin(struct loop *l, int fd, unsigned rev, void *arg)
 		}
 		c->ioff = 0;
 		c->ilen = (size_t)n;
-		c->last_ms = loop_now_ms();
+		c->last_ms = clock_ms();
 		send_pending(c);
 	} while (pending_len(c) == 0 && c->send_err == 0 && --budget > 0);
-	update(c);
+	steer(c);
 }
 
 /* The server closed its side, or reset: the receive direction is over. */
@@ -245,10 +246,10 @@ splice_out(struct conn *c)
 				nd_err(ND_EXIT_RUN, "write standard output");
 			return;		/* EINTR: the run is ending */
 		}
-		c->last_ms = loop_now_ms();
+		c->last_ms = clock_ms();
 		stats_count(&c->st, (uint64_t)n);
 	}
-	update(c);
+	steer(c);
 }
 
 /* Drain what has arrived: one wakeup, several reads. */
@@ -270,7 +271,7 @@ recv_burst(struct conn *c)
 			recv_over(c, n < 0 ? errno : 0);
 			break;
 		}
-		c->last_ms = loop_now_ms();
+		c->last_ms = clock_ms();
 		stats_count(&c->st, (uint64_t)n);
 		if (!a->quiet)
 			out_msg(&m, c->rbuf, (size_t)n);
@@ -281,7 +282,7 @@ recv_burst(struct conn *c)
 		if ((size_t)n < (size_t)a->bufsize)
 			break;		/* short: the queue is empty */
 	}
-	update(c);
+	steer(c);
 }
 
 static void
@@ -300,27 +301,23 @@ on_sock(struct loop *l, int fd, unsigned rev, void *arg)
 	else if (rev & LOOP_IN)
 		recv_burst(c);
 	else
-		update(c);
+		steer(c);
 }
 
-static int
-on_tick(struct loop *l, void *arg)
+/* -w: nothing moved either way for the timeout: close, exit 0. */
+static void
+on_idle(struct loop *l, void *arg)
 {
 	struct conn *c = arg;
-	long long left;
+	long long due = c->last_ms + c->timeout_ms;
 
-	out_flush();
-	if (c->timeout_ms < 0)
-		return -1;
-	left = c->last_ms + c->timeout_ms - loop_now_ms();
-	if (left <= 0) {
-		if (c->a->verbose)
-			nd_warnx("%s: idle for %g s: closing", c->name,
-			    c->a->timeout);
-		loop_stop(l, ND_EXIT_OK);
-		return 0;
+	if (clock_ms() < due) {
+		(void)loop_timer(l, due, on_idle, c);
+		return;
 	}
-	return left > INT_MAX ? INT_MAX : (int)left;
+	if (c->a->verbose)
+		nd_warnx("%s: idle for %g s: closing", c->name, c->a->timeout);
+	loop_stop(l, ND_EXIT_OK);
 }
 
 /* What of the input did not go out, for the last line of the run. */
@@ -407,7 +404,7 @@ input_size(struct conn *c)
 static void
 conn_setup(struct conn *c, const struct nd_args *a)
 {
-	c->l = loop_new(BACKEND_POLL);
+	c->l = loop_new(LOOP_POLL);
 	if (loop_add(c->l, c->fd, LOOP_IN, on_sock, c) < 0)
 		nd_err(ND_EXIT_RUN, "event loop");
 	if (a->message != NULL) {
@@ -421,7 +418,10 @@ conn_setup(struct conn *c, const struct nd_args *a)
 	c->zp.r = c->zp.w = -1;
 	if (raw_to_splice(a) && zc_pipe_open(&c->zp) == 0)
 		c->zc_out = true;
-	loop_set_tick(c->l, on_tick, c);
+	loop_set_prewait(c->l, out_flush);
+	if (c->timeout_ms >= 0 &&
+	    loop_timer(c->l, clock_ms() + c->timeout_ms, on_idle, c) < 0)
+		nd_err(ND_EXIT_RUN, "event loop");
 }
 
 static int
@@ -441,10 +441,11 @@ tcp_connect_run(const struct nd_args *a)
 	if (c.rbuf == NULL || c.ibuf == NULL)
 		nd_err(ND_EXIT_RUN, "allocate %lld bytes", a->bufsize);
 	stats_start(&c.st, NULL);
-	c.fd = sock_connect(a, a->timeout, c.name, sizeof(c.name));
+	c.fd = sock_connect(a->host, a->port, a->family, a->timeout, c.name,
+	    sizeof(c.name));
 	if (c.fd < 0) {
 		/* A signal while connecting: the summary of nothing. */
-		stats_print(&c.st, a);
+		stats_print(&c.st, a->format);
 		free(c.rbuf);
 		free(c.ibuf);
 		return ND_EXIT_OK;
@@ -452,16 +453,16 @@ tcp_connect_run(const struct nd_args *a)
 	if (a->verbose)
 		nd_warnx("connected to %s", c.name);
 	conn_setup(&c, a);
-	stats_print_at_error(&c.st, a);
-	c.last_ms = loop_now_ms();
-	update(&c);
+	stats_print_at_error(&c.st, a->stats, a->format);
+	c.last_ms = clock_ms();
+	steer(&c);
 
 	status = loop_run(c.l);
 
 	out_flush();
-	stats_print_at_error(NULL, NULL);
+	stats_print_at_error(NULL, false, 0);
 	if (a->stats || sig_caught())
-		stats_print(&c.st, a);
+		stats_print(&c.st, a->format);
 	status = conn_verdict(&c, status);
 	close(c.fd);
 	zc_pipe_close(&c.zp);
@@ -474,14 +475,24 @@ tcp_connect_run(const struct nd_args *a)
 static void
 tcp_connect_defaults(struct nd_args *a)
 {
-	a->format = FMT_RAW;
+	if (!opts_given(a, O_FORMAT))
+		a->format = FMT_RAW;
 }
+
+static const struct opt_text tcp_connect_texts[] = {
+	{ O_COUNT, "exit after N reads from the server" },
+	{ O_TIMEOUT, "give up connecting after SEC s; then the idle limit" },
+	{ O_MESSAGE, "send TEXT instead of standard input" },
+	{ O_VERBOSE, "report the connection and its close" },
+	{ O_NROWS, NULL }
+};
 
 const struct nd_mode tcp_connect_mode = {
 	.name = "tcp-connect",
 	.summary = "TCP client: send a message or standard input, write "
 	    "what comes back",
-	.uses = OPT_HOST | OPT_MESSAGE,
-	.run = tcp_connect_run,
+	.takes = OPT(O_HOST) | OPT(O_BUFSIZE) | OPT(O_TIMEOUT) | OPT(O_MESSAGE),
+	.texts = tcp_connect_texts,
 	.defaults = tcp_connect_defaults,
+	.run = tcp_connect_run,
 };

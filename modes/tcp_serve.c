@@ -5,20 +5,17 @@
  * on lib/loop, with per-client echo buffers that exist only while echo
  * data is in flight, and backpressure past ECHO_HIGH.
  */
-/* glibc declares accept4(2) only under _GNU_SOURCE. */
-#define _GNU_SOURCE
-
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "loop.h"
 #include "mode.h"
@@ -32,13 +29,18 @@
 #define ACCEPT_BURST	64		/* accepts per readiness event */
 #define ACCEPT_PAUSE_MS	100		/* when out of fds or memory */
 
+struct server;
+
 struct client {
+	struct server		*s;
+	struct client		*prev, *next;	/* the server's clients */
 	int			 fd;
 	struct sockaddr_storage	 addr;
 	char			*buf;		/* unsent echo: buf[off, len) */
 	size_t			 off, len, cap;
 	long long		 last_ms;	/* last activity, for --timeout */
 	long long		 outq;		/* send queue then, or -1 */
+	bool			 reading;	/* watched for input */
 	bool			 eof;		/* the client shut down writing */
 };
 
@@ -49,16 +51,13 @@ struct server {
 	int			 spare;		/* reserved fd for EMFILE */
 	char			 name[SOCK_NAMELEN];
 	unsigned char		*rbuf;		/* shared read buffer */
-	struct client		**by_fd;
-	int			 nby_fd;
+	struct client		*clients;
 	long long		 nclients, accepted;
 	long long		 timeout_ms;	/* -1: none */
-	long long		 next_scan_ms;	/* earliest idle deadline */
-	long long		 resume_ms;	/* accept paused until, or 0 */
+	int			 idle_timer;	/* -1: none armed */
+	bool			 paused;	/* accepting paused (EMFILE) */
 	struct stats		 st;
 };
-
-static void	on_listen(struct loop *, int, unsigned, void *);
 
 static const char *
 peer_name(const struct client *c, char *buf, size_t cap)
@@ -75,32 +74,50 @@ may_accept(const struct server *s)
 		return false;
 	if (s->a->backend == BACKEND_PLAIN && s->nclients > 0)
 		return false;
-	return s->resume_ms == 0;
+	return !s->paused;
 }
 
 static void
 update_listen(struct server *s)
 {
-	if (s->lfd >= 0)
-		loop_mod(s->l, s->lfd, may_accept(s) ? LOOP_IN : 0);
+	loop_mod(s->l, s->lfd, may_accept(s) ? LOOP_IN : 0);
+}
+
+/* Close and free a client taken off the list (or the whole list's). */
+static void
+client_free(struct server *s, struct client *c)
+{
+	close(c->fd);
+	free(c->buf);
+	free(c);
+	s->nclients--;
+	s->st.clients_served++;
 }
 
 static void
-client_close(struct server *s, struct client *c, const char *why)
+client_unlink(struct server *s, struct client *c)
 {
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->clients = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+}
+
+static void
+client_close(struct client *c, const char *why)
+{
+	struct server *s = c->s;
 	char pn[SOCK_NAMELEN];
 
 	if (s->a->verbose)
 		nd_warnx("%s: %s", peer_name(c, pn, sizeof(pn)), why);
 	loop_del(s->l, c->fd);
-	close(c->fd);
-	s->by_fd[c->fd] = NULL;
-	free(c->buf);
-	free(c);
-	s->nclients--;
-	s->st.clients_served++;
+	client_unlink(s, c);
+	client_free(s, c);
 	/* A descriptor is free again: no reason to wait out a pause. */
-	s->resume_ms = 0;
+	s->paused = false;
 	if (s->a->count > 0 && s->accepted >= s->a->count &&
 	    s->nclients == 0) {
 		loop_stop(s->l, ND_EXIT_OK);
@@ -113,7 +130,9 @@ client_close(struct server *s, struct client *c, const char *why)
 static void
 client_active(struct client *c)
 {
-	c->last_ms = loop_now_ms();
+	if (c->s->timeout_ms < 0)
+		return;
+	c->last_ms = clock_ms();
 	c->outq = sock_outq(c->fd);
 }
 
@@ -140,7 +159,7 @@ client_idle(struct client *c, long long now, long long timeout_ms)
 
 /* Send what is pending; false if the client is gone. */
 static bool
-client_flush(struct server *s, struct client *c)
+client_flush(struct client *c)
 {
 	while (c->off < c->len) {
 		ssize_t w = send(c->fd, c->buf + c->off, c->len - c->off,
@@ -151,14 +170,13 @@ client_flush(struct server *s, struct client *c)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			client_close(s, c, strerror(errno));
+			client_close(c, strerror(errno));
 			return false;
 		}
 		c->off += (size_t)w;
-		s->st.bytes_out += (uint64_t)w;
+		c->s->st.bytes_out += (uint64_t)w;
 		/* A client draining its echo is not idle (--timeout). */
-		if (s->timeout_ms >= 0)
-			client_active(c);
+		client_active(c);
 	}
 	if (c->off == c->len) {
 		/* Nothing in flight: hold no memory for an idle client. */
@@ -171,8 +189,7 @@ client_flush(struct server *s, struct client *c)
 
 /* Queue n bytes of echo behind what is already pending. */
 static bool
-client_queue(struct server *s, struct client *c, const unsigned char *p,
-    size_t n)
+client_queue(struct client *c, const unsigned char *p, size_t n)
 {
 	if (c->off > 0 && c->off == c->len)
 		c->off = c->len = 0;
@@ -189,7 +206,7 @@ client_queue(struct server *s, struct client *c, const unsigned char *p,
 			cap *= 2;
 		if (cap != c->cap) {
 			if ((b = realloc(c->buf, cap)) == NULL) {
-				client_close(s, c, "out of memory");
+				client_close(c, "out of memory");
 				return false;
 			}
 			c->buf = b;
@@ -201,40 +218,63 @@ client_queue(struct server *s, struct client *c, const unsigned char *p,
 	return true;
 }
 
+/*
+ * Watch for what the client's state asks: input unless it is at its end
+ * or too much echo waits (with hysteresis), output while echo waits.
+ */
 static void
-client_update(struct server *s, struct client *c)
+client_update(struct client *c)
 {
 	size_t pending = c->len - c->off;
-	unsigned ev = 0;
 
 	if (c->eof && pending == 0) {
-		client_close(s, c, "closed");
+		client_close(c, "closed");
 		return;
 	}
-	if (!c->eof && pending < ECHO_HIGH &&
-	    (pending < ECHO_LOW || (loop_events(s->l, c->fd) & LOOP_IN)))
-		ev |= LOOP_IN;
-	if (pending > 0)
-		ev |= LOOP_OUT;
-	loop_mod(s->l, c->fd, ev);
+	c->reading = !c->eof && pending < ECHO_HIGH &&
+	    (pending < ECHO_LOW || c->reading);
+	loop_mod(c->s->l, c->fd, (c->reading ? LOOP_IN : 0) |
+	    (pending > 0 ? LOOP_OUT : 0));
+}
+
+/* Echo n bytes of rbuf at once if the socket takes them, queue the rest. */
+static bool
+client_echo(struct client *c, const unsigned char *p, size_t n)
+{
+	ssize_t w;
+
+	if (c->off < c->len)
+		return client_queue(c, p, n);
+	do
+		w = send(c->fd, p, n, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+		client_close(c, strerror(errno));
+		return false;
+	}
+	if (w <= 0)
+		return client_queue(c, p, n);
+	c->s->st.bytes_out += (uint64_t)w;
+	client_active(c);
+	return (size_t)w == n || client_queue(c, p + w, n - (size_t)w);
 }
 
 /* Read once and echo what can go at once; false if the client is gone. */
 static bool
-client_read(struct server *s, struct client *c)
+client_read(struct client *c)
 {
+	struct server *s = c->s;
 	const struct nd_args *a = s->a;
-	ssize_t n, w;
+	ssize_t n;
 
 	n = recv(c->fd, s->rbuf, (size_t)a->bufsize, 0);
 	if (n < 0) {
 		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
 			return true;
-		client_close(s, c, strerror(errno));
+		client_close(c, strerror(errno));
 		return false;
 	}
-	if (s->timeout_ms >= 0)
-		client_active(c);
+	client_active(c);
 	if (n == 0) {
 		c->eof = true;
 		return true;
@@ -249,129 +289,59 @@ client_read(struct server *s, struct client *c)
 			m.peer = peer_name(c, pn, sizeof(pn));
 		out_msg(&m, s->rbuf, (size_t)n);
 	}
-	if (a->sink)
-		return true;
-	if (c->off < c->len)
-		return client_queue(s, c, s->rbuf, (size_t)n);
-	/* Nothing queued: try the echo at once, keep only the rest. */
-	do
-		w = send(c->fd, s->rbuf, (size_t)n, MSG_NOSIGNAL);
-	while (w < 0 && errno == EINTR);
-	if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-		client_close(s, c, strerror(errno));
-		return false;
-	}
-	if (w < 0)
-		w = 0;
-	s->st.bytes_out += (uint64_t)w;
-	if (w > 0 && s->timeout_ms >= 0)
-		client_active(c);
-	if (w < n)
-		return client_queue(s, c, s->rbuf + w, (size_t)(n - w));
-	return true;
+	return a->sink || client_echo(c, s->rbuf, (size_t)n);
 }
 
 static void
 on_client(struct loop *l, int fd, unsigned rev, void *arg)
 {
-	struct server *s = arg;
-	struct client *c = s->by_fd[fd];
+	struct client *c = arg;
 
 	(void)l;
-	if ((rev & LOOP_OUT) && !client_flush(s, c))
+	(void)fd;
+	if ((rev & LOOP_OUT) && !client_flush(c))
 		return;
-	if ((rev & LOOP_IN) && !client_read(s, c))
+	if ((rev & LOOP_IN) && !client_read(c))
 		return;
-	client_update(s, c);
+	client_update(c);
 }
 
-static int
-reserve_fd(void)
-{
-	return open("/dev/null", O_RDONLY | O_CLOEXEC);
-}
+static void	arm_idle(struct server *, long long);
 
-/*
- * Out of fds: without this the listening socket stays readable and the
- * loop spins.  Give up the spare fd, take the connection off the queue,
- * close it, and take the spare back.
- */
 static void
-accept_shed(struct server *s, int err)
+on_resume(struct loop *l, void *arg)
 {
-	static struct err_limit lim = { .kind = "accept" };
-	long long now = loop_now_ms();
-	int fd;
+	struct server *s = arg;
 
-	errno = err;
-	nd_warn_limited(&lim, "accept %s", s->name);
-	if (s->spare >= 0) {
-		close(s->spare);
-		fd = accept(s->lfd, NULL, NULL);
-		if (fd >= 0)
-			close(fd);
-		s->spare = reserve_fd();
-		if (fd >= 0 && s->spare >= 0)
-			return;
-	}
-	/* No spare to trade (or the kernel is out of memory): pause. */
-	s->resume_ms = now + ACCEPT_PAUSE_MS;
+	(void)l;
+	s->paused = false;
 	update_listen(s);
 }
 
-static bool
-by_fd_room(struct server *s, int fd)
+/* Out of descriptors or memory: shed the connection, or pause a while. */
+static void
+accept_failed(struct server *s, int err)
 {
-	if (fd < s->nby_fd)
-		return true;
-	int n = s->nby_fd ? s->nby_fd : 256;
-	struct client **p;
+	static struct err_limit lim = { .kind = "accept" };
 
-	while (n <= fd)
-		n *= 2;
-	if ((p = realloc(s->by_fd, (size_t)n * sizeof(*p))) == NULL)
-		return false;
-	memset(p + s->nby_fd, 0, (size_t)(n - s->nby_fd) * sizeof(*p));
-	s->by_fd = p;
-	s->nby_fd = n;
-	return true;
+	errno = err;
+	nd_warn_limited(&lim, "accept %s", s->name);
+	if ((err == EMFILE || err == ENFILE) && sock_shed(s->lfd, &s->spare) == 0)
+		return;
+	/* No spare to trade (or the kernel is out of memory): pause. */
+	s->paused = true;
+	if (loop_timer(s->l, clock_ms() + ACCEPT_PAUSE_MS, on_resume, s) < 0)
+		s->paused = false;
+	update_listen(s);
 }
-
-/*
- * accept(2), the new socket non-blocking and close-on-exec.  Linux does
- * both in accept4(2) and passes TCP_NODELAY on from the listening socket:
- * three syscalls a connection fewer, which short connections feel.
- */
-#if defined(__linux__) && defined(SOCK_NONBLOCK)
-#define ACCEPT_FLAGS_SET	1
-static int
-accept_nb(int lfd, struct sockaddr_storage *ss, socklen_t *sl)
-{
-	return accept4(lfd, (struct sockaddr *)ss, sl,
-	    SOCK_NONBLOCK | SOCK_CLOEXEC);
-}
-#else
-#define ACCEPT_FLAGS_SET	0
-static int
-accept_nb(int lfd, struct sockaddr_storage *ss, socklen_t *sl)
-{
-	int fd = accept(lfd, (struct sockaddr *)ss, sl);
-
-	if (fd >= 0)
-		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-	return fd;
-}
-#endif
 
 static void
 accept_one(struct server *s, int fd, const struct sockaddr_storage *ss)
 {
+	static struct err_limit full = { .kind = "turned away" };
 	const struct nd_args *a = s->a;
 	struct client *c;
 	char pn[SOCK_NAMELEN];
-	int one = 1;
-
-	static struct err_limit full = { .kind = "turned away" };
 
 	if (a->max_clients > 0 && s->nclients >= a->max_clients) {
 		sock_ntop((const struct sockaddr *)ss, pn, sizeof(pn));
@@ -380,20 +350,16 @@ accept_one(struct server *s, int fd, const struct sockaddr_storage *ss)
 		close(fd);
 		return;
 	}
-	if (!ACCEPT_FLAGS_SET && fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
-		nd_warn("fcntl");
-		close(fd);
-		return;
-	}
-	if (!by_fd_room(s, fd) ||
-	    (c = calloc(1, sizeof(*c))) == NULL) {
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		nd_warn("accept");
 		close(fd);
 		return;
 	}
+	c->s = s;
 	c->fd = fd;
 	c->addr = *ss;
-	if (loop_add(s->l, fd, LOOP_IN, on_client, s) < 0) {
+	c->reading = true;
+	if (loop_add(s->l, fd, LOOP_IN, on_client, c) < 0) {
 		/* select: the fd would not fit in an fd_set. */
 		nd_warnx_limited(&full, "%s: turned away: fd %d is past "
 		    "select's limit FD_SETSIZE %d (use --poll)",
@@ -402,20 +368,15 @@ accept_one(struct server *s, int fd, const struct sockaddr_storage *ss)
 		free(c);
 		return;
 	}
-	if (!ACCEPT_FLAGS_SET)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-		    sizeof(one));
-	s->by_fd[fd] = c;
+	if ((c->next = s->clients) != NULL)
+		c->next->prev = c;
+	s->clients = c;
 	s->nclients++;
 	s->accepted++;
 	if ((uint64_t)s->nclients > s->st.peak_clients)
 		s->st.peak_clients = (uint64_t)s->nclients;
-	if (s->timeout_ms >= 0) {
-		client_active(c);
-		if (s->next_scan_ms == 0 ||
-		    c->last_ms + s->timeout_ms < s->next_scan_ms)
-			s->next_scan_ms = c->last_ms + s->timeout_ms;
-	}
+	client_active(c);
+	arm_idle(s, c->last_ms + s->timeout_ms);
 	if (a->verbose)
 		nd_warnx("%s: connected", peer_name(c, pn, sizeof(pn)));
 }
@@ -430,13 +391,12 @@ on_listen(struct loop *l, int lfd, unsigned rev, void *arg)
 	(void)rev;
 	for (int i = 0; i < ACCEPT_BURST && may_accept(s); i++) {
 		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		int fd = accept_nb(lfd, &ss, &sl);
+		int fd = sock_accept(lfd, &ss);
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM)
-				accept_shed(s, errno);
+				accept_failed(s, errno);
 			else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR && errno != ECONNABORTED)
 				nd_warn_limited(&fail, "accept %s", s->name);
@@ -447,126 +407,116 @@ on_listen(struct loop *l, int lfd, unsigned rev, void *arg)
 	update_listen(s);
 }
 
-/* Drop idle clients; returns ms until the next deadline, or -1. */
-static int
-scan_idle(struct server *s, long long now)
+/* Drop the idle clients; arm the timer for the next deadline. */
+static void
+on_idle(struct loop *l, void *arg)
 {
-	long long next = 0;
+	struct server *s = arg;
+	long long now = clock_ms(), next = -1;
+	struct client *c, *n;
 
-	for (int fd = 0; fd < s->nby_fd; fd++) {
-		struct client *c = s->by_fd[fd];
-
-		if (c == NULL)
-			continue;
+	(void)l;
+	s->idle_timer = -1;
+	for (c = s->clients; c != NULL; c = n) {
+		n = c->next;
 		if (client_idle(c, now, s->timeout_ms)) {
 			char pn[SOCK_NAMELEN];
 
 			nd_warnx("%s: idle for %g s: dropped",
 			    peer_name(c, pn, sizeof(pn)), s->a->timeout);
-			c->eof = true;
-			c->off = c->len = 0;
-			client_close(s, c, "dropped");
+			client_close(c, "dropped");
 			continue;
 		}
-		if (next == 0 || c->last_ms + s->timeout_ms < next)
+		if (next < 0 || c->last_ms + s->timeout_ms < next)
 			next = c->last_ms + s->timeout_ms;
 	}
-	s->next_scan_ms = next;
-	return next == 0 ? -1 : (int)(next - now);
+	if (next >= 0)
+		arm_idle(s, next);
 }
 
-static int
-on_tick(struct loop *l, void *arg)
+/* One idle timer for all clients, at the earliest deadline. */
+static void
+arm_idle(struct server *s, long long at_ms)
 {
-	struct server *s = arg;
-	long long now = 0;
-	int ms = -1;
+	if (s->timeout_ms < 0 || s->idle_timer >= 0)
+		return;
+	s->idle_timer = loop_timer(s->l, at_ms, on_idle, s);
+}
 
-	(void)l;
-	out_flush();
-	if (s->resume_ms != 0) {
-		now = loop_now_ms();
-		if (now >= s->resume_ms) {
-			s->resume_ms = 0;
-			update_listen(s);
-		} else
-			ms = (int)(s->resume_ms - now);
-	}
-	if (s->timeout_ms >= 0 && s->next_scan_ms != 0) {
-		int t;
+static void
+server_setup(struct server *s, const struct nd_args *a)
+{
+	int one = 1;
 
-		now = now ? now : loop_now_ms();
-		if (now >= s->next_scan_ms)
-			t = scan_idle(s, now);
-		else
-			t = (int)(s->next_scan_ms - now);
-		if (t >= 0 && (ms < 0 || t < ms))
-			ms = t;
+	s->a = a;
+	s->timeout_ms = a->timeout >= 0 ? (long long)(a->timeout * 1000) : -1;
+	s->idle_timer = -1;
+	s->spare = sock_spare();
+	if ((s->rbuf = malloc((size_t)a->bufsize)) == NULL)
+		nd_err(ND_EXIT_RUN, "allocate %lld bytes", a->bufsize);
+	s->l = loop_new(a->backend == BACKEND_SELECT ? LOOP_SELECT : LOOP_POLL);
+	s->lfd = sock_listen(a->host, a->port, a->family, SOCK_STREAM,
+	    (int)a->backlog, s->name, sizeof(s->name));
+	if (sock_nonblock(s->lfd) < 0)
+		nd_err(ND_EXIT_RUN, "fcntl");
+	/* Echoes go out at once; Linux hands this on to accepted sockets. */
+	(void)setsockopt(s->lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (loop_add(s->l, s->lfd, LOOP_IN, on_listen, s) < 0) {
+		if (errno == EMFILE)
+			nd_errx(ND_EXIT_RUN, "--select: fd %d is past "
+			    "FD_SETSIZE %d; use --poll", s->lfd, FD_SETSIZE);
+		nd_err(ND_EXIT_RUN, "event loop");
 	}
-	return ms;
+	/* Accept after the closes of the same pass: they free descriptors. */
+	loop_defer(s->l, s->lfd);
+	loop_set_prewait(s->l, out_flush);
 }
 
 static int
 tcp_serve_run(const struct nd_args *a)
 {
 	struct server s;
-	int status, one = 1;
+	int status;
 
 	memset(&s, 0, sizeof(s));
-	s.a = a;
-	s.timeout_ms = a->timeout >= 0 ? (long long)(a->timeout * 1000) : -1;
-	s.spare = reserve_fd();
-	if ((s.rbuf = malloc((size_t)a->bufsize)) == NULL)
-		nd_err(ND_EXIT_RUN, "allocate %lld bytes", a->bufsize);
-	s.l = loop_new(a->backend == BACKEND_SELECT ? BACKEND_SELECT :
-	    BACKEND_POLL);
-	s.lfd = sock_listen(a, SOCK_STREAM, s.name, sizeof(s.name));
-	if (sock_nonblock(s.lfd) < 0)
-		nd_err(ND_EXIT_RUN, "fcntl");
-	/* Echoes go out at once; Linux hands this on to accepted sockets. */
-	(void)setsockopt(s.lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (loop_add(s.l, s.lfd, LOOP_IN, on_listen, &s) < 0) {
-		if (errno == EMFILE)
-			nd_errx(ND_EXIT_RUN, "--select: fd %d is past "
-			    "FD_SETSIZE %d; use --poll", s.lfd, FD_SETSIZE);
-		nd_err(ND_EXIT_RUN, "event loop");
-	}
-	/* Accept after the closes of the same pass: they free descriptors. */
-	loop_defer(s.l, s.lfd);
-	loop_set_tick(s.l, on_tick, &s);
+	server_setup(&s, a);
 	stats_start(&s.st, NULL);
 	s.st.tcp = true;
-	stats_print_at_error(&s.st, a);
+	stats_print_at_error(&s.st, a->stats, a->format);
 	sock_announce("listening on", s.name);
 
 	status = loop_run(s.l);
-	stats_print_at_error(NULL, NULL);
 
-	for (int fd = 0; fd < s.nby_fd; fd++)
-		if (s.by_fd[fd] != NULL) {
-			struct client *c = s.by_fd[fd];
-
-			close(c->fd);
-			free(c->buf);
-			free(c);
-			s.st.clients_served++;
-		}
+	stats_print_at_error(NULL, false, 0);
+	for (struct client *c = s.clients, *n; c != NULL; c = n) {
+		n = c->next;
+		client_free(&s, c);
+	}
 	if (a->stats || sig_caught())
-		stats_print(&s.st, a);
+		stats_print(&s.st, a->format);
 	close(s.lfd);
 	if (s.spare >= 0)
 		close(s.spare);
 	loop_free(s.l);
-	free(s.by_fd);
 	free(s.rbuf);
 	return status;
 }
+
+static const struct opt_text tcp_serve_texts[] = {
+	{ O_COUNT, "serve N clients, then exit" },
+	{ O_TIMEOUT, "drop a client on which nothing moved for SEC s" },
+	{ O_VERBOSE, "report connections and closes" },
+	{ O_NROWS, NULL }
+};
 
 const struct nd_mode tcp_serve_mode = {
 	.name = "tcp-serve",
 	.summary = "TCP echo server: one client at a time, or all at once "
 	    "with --select or --poll",
-	.uses = OPT_HOST | OPT_SERVE,
+	.takes = OPT(O_HOST) | OPT(O_BUFSIZE) | OPT(O_TIMEOUT) |
+	    OPT(O_SELECT) | OPT(O_POLL) | OPT(O_BACKLOG) | OPT(O_MAX_CLIENTS) |
+	    OPT(O_SINK),
+	.texts = tcp_serve_texts,
 	.listens = true,
 	.run = tcp_serve_run,
 };

@@ -3,19 +3,20 @@
 
 #include <unistd.h>
 
-#include "dgram.h"
-#include "err.h"
+#include "dgram_args.h"
 #include "mode.h"
 #include "sock.h"
 
 static int
 udp_recv_run(const struct nd_args *a)
 {
-	struct dgram_rx rx = { .a = a };
+	struct dgram_rx rx = { .groups = NULL };
 	char name[SOCK_NAMELEN];
 	int rc;
 
-	rx.fd = sock_listen(a, SOCK_DGRAM, name, sizeof(name));
+	dgram_opts_of(a, &rx.o);
+	rx.fd = sock_listen(a->host, a->port, a->family, SOCK_DGRAM, 0, name,
+	    sizeof(name));
 	dgram_rcvbuf(rx.fd);
 	sock_announce("listening on", name);
 	rc = dgram_recv(&rx);
@@ -23,10 +24,20 @@ udp_recv_run(const struct nd_args *a)
 	return rc;
 }
 
+static const struct opt_text udp_recv_texts[] = {
+	{ O_COUNT, "exit after N datagrams" },
+	{ O_TIMEOUT, "idle limit: exit (3 if short of -c, or of any)" },
+	{ O_VERBOSE, "report each new sender" },
+	{ O_MAX_LOSS, "with --seq: exit 3 when more than PCT percent are lost" },
+	{ O_NROWS, NULL }
+};
+
 const struct nd_mode udp_recv_mode = {
 	.name = "udp-recv",
 	.summary = "bind HOST:PORT and print every datagram",
-	.uses = OPT_HOST | OPT_SEQ | OPT_MAXLOSS,
+	.takes = OPT(O_HOST) | OPT(O_BUFSIZE) | OPT(O_TIMEOUT) | OPT(O_SEQ) |
+	    OPT(O_MAX_LOSS),
+	.texts = udp_recv_texts,
 	.listens = true,
 	.run = udp_recv_run,
 };

@@ -3,7 +3,7 @@
 
 #include <unistd.h>
 
-#include "dgram.h"
+#include "dgram_args.h"
 #include "err.h"
 #include "mode.h"
 #include "sock.h"
@@ -12,22 +12,20 @@ static int
 udp_send_run(const struct nd_args *a)
 {
 	struct addrinfo *ai;
-	struct dgram_tx tx = { .a = a };
+	struct dgram_tx tx;
 	char name[SOCK_NAMELEN];
 	int rc;
 
-	dgram_check_size(a);
+	dgram_opts_of(a, &tx.o);
 	ai = sock_resolve(a->host, a->port, a->family, SOCK_DGRAM, 0);
 	sock_ntop(ai->ai_addr, name, sizeof(name));
-	tx.fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-	    ai->ai_protocol);
-	if (tx.fd < 0)
-		nd_err(ND_EXIT_RUN, "socket");
+	tx.fd = sock_dgram(ai->ai_family);
 	/* Connected: the kernel reports "port unreachable" on later sends. */
 	if (connect(tx.fd, ai->ai_addr, ai->ai_addrlen) < 0)
 		nd_err(ND_EXIT_RUN, "connect %s", name);
 	freeaddrinfo(ai);
 	tx.dest = name;
+	tx.group = NULL;
 	if (a->verbose)
 		nd_warnx("sending to %s", name);
 	rc = dgram_send(&tx);
@@ -35,10 +33,28 @@ udp_send_run(const struct nd_args *a)
 	return rc;
 }
 
+static void
+udp_send_defaults(struct nd_args *a)
+{
+	if (a->message == NULL)
+		a->message = "Hello world : {n}";
+}
+
+static const struct opt_text udp_send_texts[] = {
+	{ O_COUNT, "send N datagrams, then exit" },
+	{ O_MESSAGE, "payload; {n} becomes the datagram's number" },
+	{ O_VERBOSE, "report the destination and refused sends" },
+	{ O_NROWS, NULL }
+};
+
 const struct nd_mode udp_send_mode = {
 	.name = "udp-send",
 	.summary = "send datagrams to HOST:PORT, by default \"Hello world : N\" "
 	    "once a second",
-	.uses = OPT_HOST | OPT_MESSAGE | OPT_SEND | OPT_SEQ,
+	.takes = OPT(O_HOST) | OPT(O_MESSAGE) | OPT(O_INTERVAL) | OPT(O_SIZE) |
+	    OPT(O_STDIN) | OPT(O_SEQ),
+	.texts = udp_send_texts,
+	.defaults = udp_send_defaults,
+	.check = dgram_check_send,
 	.run = udp_send_run,
 };

@@ -45,11 +45,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	argv[argc] = NULL;
 	err_exit_hook = fuzz_exit;
 	if ((rc = setjmp(fuzz_jmp)) != 0) {
-		/* Usage errors exit 2; --help exits 0. */
-		FUZZ_ASSERT(rc - 1 == ND_EXIT_USAGE || rc - 1 == ND_EXIT_OK);
+		/* Usage errors exit 2 (--help returns; main prints it). */
+		FUZZ_ASSERT(rc - 1 == ND_EXIT_USAGE);
 		return 0;
 	}
 	opts_parse(m, argc, argv, &a);
+	/* A mode takes only its own rows, whatever was asked. */
+	FUZZ_ASSERT((a.given & ~(OPTS_SHARED | m->takes)) == 0);
+	if (a.help)
+		return 0;	/* checks skipped: help is printed instead */
 	FUZZ_ASSERT(a.port >= 0 && a.port <= 65535);
 	FUZZ_ASSERT(a.port > 0 || m->listens);
 	FUZZ_ASSERT(a.bufsize >= 1 && a.bufsize <= 16 << 20);
@@ -61,7 +65,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(a.ngroups >= 0 && a.ngroups <= OPTS_MAX_GROUPS);
 	FUZZ_ASSERT(a.max_loss == -1 || (a.max_loss >= 0 && a.max_loss <= 100));
 	FUZZ_ASSERT(a.max_loss < 0 || a.seq);
-	FUZZ_ASSERT(!(a.message != NULL && a.use_stdin));
+	FUZZ_ASSERT(!(opts_given(&a, O_MESSAGE) && a.use_stdin));
+	FUZZ_ASSERT(!(opts_given(&a, O_SELECT) && opts_given(&a, O_POLL)));
+	FUZZ_ASSERT(!(opts_given(&a, O_IPV4) && opts_given(&a, O_IPV6)));
 	FUZZ_ASSERT(a.format >= FMT_TEXT && a.format <= FMT_JSON);
 	FUZZ_ASSERT(a.host != NULL && a.host[0] != '\0');
 	return 0;
