@@ -20,10 +20,10 @@ else
 BUILD	= build/rel
 endif
 
-LIB	= lib/clock.c lib/dgram.c lib/err.c lib/loop.c lib/mcast.c lib/opts.c lib/out.c \
-	  lib/sig.c lib/sock.c lib/stats.c lib/text.c lib/zcopy.c
+LIB	= lib/bufq.c lib/clock.c lib/dgram.c lib/err.c lib/feed.c lib/loop.c lib/mcast.c lib/opts.c lib/out.c \
+	  lib/sig.c lib/seq.c lib/sock.c lib/stats.c lib/text.c lib/zcopy.c
 MODES	= modes/tcp_serve.c modes/tcp_connect.c modes/udp_send.c \
-	  modes/dgram_args.c \
+	  modes/dgram_args.c modes/tcp_echo.c \
 	  modes/udp_recv.c modes/mcast_send.c modes/mcast_recv.c
 SRCS	= netdemo.c $(LIB) $(MODES)
 OBJS	= $(SRCS:%.c=$(BUILD)/%.o)
@@ -59,9 +59,10 @@ check-hostile: netdemo
 # echo server and the peers (socat, ncat, nc, iperf3), loopback only.
 BENCH_BIN = bench/ndload bench/ref_echo
 
-bench/%: bench/%.c Makefile
+# ndload builds netdemo's --seq header with netdemo's own lib/seq.c.
+bench/%: bench/%.c $(BUILD)/lib/seq.o Makefile
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) $(ND_CFLAGS) $(LDFLAGS) -o $@ $<
+	@$(CC) $(CFLAGS) $(ND_CFLAGS) -Ilib $(LDFLAGS) -o $@ $< $(BUILD)/lib/seq.o
 
 bench: netdemo $(BENCH_BIN)
 	@NETDEMO=$(CURDIR)/netdemo PEERS=$(PEERS) BENCH_QUICK=$(BENCH_QUICK) \

@@ -39,14 +39,14 @@ find_mode(const char *name)
 	return NULL;
 }
 
+/* "tcp-serve, tcp-connect, ..." into buf, for a usage error. */
 static const char *
-mode_list(void)
+mode_list(char *buf, size_t cap)
 {
-	static char buf[256];
 	size_t n = 0;
 
-	for (size_t i = 0; i < NMODES && n < sizeof(buf); i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+	for (size_t i = 0; i < NMODES && n < cap; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "%s%s",
 		    i ? ", " : "", modes[i]->name);
 	return buf;
 }
@@ -105,6 +105,7 @@ main(int argc, char **argv)
 {
 	const struct nd_mode *m;
 	struct nd_args a;
+	char ml[256];
 	int rc;
 
 	std_fds_open();
@@ -124,11 +125,11 @@ main(int argc, char **argv)
 			return usage(stdout);
 		if ((m = find_mode(argv[2])) == NULL)
 			nd_usage("help %s: unknown mode (modes: %s)", argv[2],
-			    mode_list());
+			    mode_list(ml, sizeof(ml)));
 		argv[2] = (char *)"--help";
 		argc = 3;
 	} else if ((m = find_mode(argv[1])) == NULL)
-		nd_usage("%s: unknown mode (modes: %s)", argv[1], mode_list());
+		nd_usage("%s: unknown mode (modes: %s)", argv[1], mode_list(ml, sizeof(ml)));
 
 	err_set_mode(m->name);
 	opts_parse(m, argc - 1, argv + 1, &a);
@@ -137,7 +138,8 @@ main(int argc, char **argv)
 		return flushed(stdout);
 	}
 	out_init(a.format, m->name);
-	sig_init();
+	if (sig_init() < 0)
+		nd_err(ND_EXIT_RUN, "signal handlers");
 	rc = m->run(&a);
 	nd_exit(rc);
 }

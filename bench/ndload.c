@@ -29,10 +29,12 @@
 #include <time.h>
 #include <unistd.h>
 
+/* netdemo's --seq header, from the same code (lib/seq.c). */
+#include "seq.h"
+
 #define PAT_LEN		1048573		/* prime: no shift lines up again */
 #define CHUNK		(256 * 1024)	/* largest read or write */
 #define HELLO_LEN	11
-#define SEQ_HDR_LEN	31		/* "#" 12 digits "@" 16 digits "|" */
 #define DGRAM_MAX	65507
 #define SINK_RCVBUF	(8 << 20)	/* as netdemo's receivers ask */
 #define SEQ_LIMIT	(1ULL << 32)	/* sequences udpsink can track */
@@ -686,42 +688,24 @@ run_hold(const struct opts *o)
 		exit(1);
 }
 
-/* netdemo's --seq header: "#" 12-digit seq "@" 16-digit wall us "|". */
-static void
-seq_header(unsigned char *d, uint64_t seq, int64_t us)
-{
-	uint64_t t = (uint64_t)(us < 0 ? 0 : us);
-
-	d[0] = '#';
-	for (int i = 12; i >= 1; i--, seq /= 10)
-		d[i] = (unsigned char)('0' + seq % 10);
-	d[13] = '@';
-	for (int i = 29; i >= 14; i--, t /= 10)
-		d[i] = (unsigned char)('0' + t % 10);
-	d[30] = '|';
-}
-
+/*
+ * The sink's own check of what arrived, beside the shared header parser:
+ * the payload is dots (udpblast), or netdemo's "Hello world : SEQ" and
+ * then dots (udp-send --seq -s SIZE).
+ */
 static bool
-digits(const unsigned char *p, int n, uint64_t *v)
+payload_ok(const unsigned char *p, size_t n, uint64_t seq)
 {
-	uint64_t x = 0;
+	char want[48];
+	int k = snprintf(want, sizeof(want), "Hello world : %" PRIu64, seq);
+	size_t i = 0;
 
-	for (int i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
+	if (k > 0 && n >= (size_t)k && memcmp(p, want, (size_t)k) == 0)
+		i = (size_t)k;
+	for (; i < n; i++)
+		if (p[i] != '.')
 			return false;
-		x = x * 10 + (uint64_t)(p[i] - '0');
-	}
-	*v = x;
 	return true;
-}
-
-static bool
-seq_parse(const unsigned char *p, size_t n, uint64_t *seq)
-{
-	uint64_t t;
-
-	return n >= SEQ_HDR_LEN && p[0] == '#' && p[13] == '@' &&
-	    p[30] == '|' && digits(p + 1, 12, seq) && digits(p + 14, 16, &t);
 }
 
 static struct in_addr
@@ -801,7 +785,7 @@ run_udpblast(const struct opts *o)
 		/* Absolute deadlines: a late wake-up is caught up at once. */
 		if (per > 0 && now_ns() < due)
 			sleep_until(due);
-		seq_header(buf, i, wall_us());
+		seq_header((char *)buf, i, wall_us());
 		while (send(fd, buf, (size_t)o->size, 0) < 0) {
 			if (errno == ECONNREFUSED)
 				refused++;
@@ -918,6 +902,7 @@ run_udpsink(const struct opts *o)
 			ssize_t r = recv(p.fd, buf, DGRAM_MAX + 1,
 			    MSG_DONTWAIT);
 			uint64_t seq;
+			int64_t sent;
 
 			if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 				break;
@@ -928,7 +913,9 @@ run_udpsink(const struct opts *o)
 			k.t_last = now_ns();
 			if (k.total++ == 0)
 				k.t_first = k.t_last;
-			if (seq_parse(buf, (size_t)r, &seq))
+			if (seq_parse(buf, (size_t)r, &seq, &sent) == SEQ_HDR_LEN &&
+			    payload_ok(buf + SEQ_HDR_LEN, (size_t)r - SEQ_HDR_LEN,
+			    seq))
 				sink_account(&k, seq);
 			else
 				k.bad++;

@@ -469,87 +469,101 @@ recv_verdict(const struct dgram_rx *rx, const struct stats *st,
 	return status;
 }
 
-int
-dgram_recv(const struct dgram_rx *rx)
-{
-	const struct dgram_opts *a = &rx->o;
-	unsigned char *buf = malloc((size_t)a->bufsize);
-	char gname[MCAST_MAX_GROUPS][INET6_ADDRSTRLEN];
-	union {
+/* A receive run's state. */
+struct rxrun {
+	unsigned char	*buf;
+	char		 gname[MCAST_MAX_GROUPS][INET6_ADDRSTRLEN];
+	struct stats	 st;
+	long long	 timeout_ns, last;	/* idle limit, last arrival */
+	bool		 timed_out;
+	union {				/* last: cmsghdr ends in a flexible array */
 		struct cmsghdr	align;
 		char		buf[256];
-	} cm;
-	struct stats st;
-	struct seqset *seq;
-	long long timeout_ns = a->timeout >= 0 ? (long long)(a->timeout * 1e9) :
-	    -1, last;
-	bool timed_out = false;
-	int status;
+	}		 cm;
+};
 
-	if (buf == NULL)
-		nd_err(ND_EXIT_RUN, "allocate %lld bytes", a->bufsize);
-	for (int i = 0; i < rx->ngroups; i++)
-		sock_ntoa((const struct sockaddr *)&rx->groups[i], gname[i],
-		    sizeof(gname[i]));
-	seq = a->seq ? calloc(1, sizeof(*seq)) : NULL;
-	if (a->seq && seq == NULL)
-		nd_err(ND_EXIT_RUN, "allocate");
-	stats_start(&st, seq);
-	stats_print_at_error(&st, a->stats, a->format);
-	last = st.start_ns;
-	while (a->count == 0 || st.messages < (uint64_t)a->count) {
+/*
+ * Wait for, receive and account the next datagram; false when the run
+ * ends (a signal, or the idle limit: r->timed_out).
+ */
+static bool
+recv_next(const struct dgram_rx *rx, struct rxrun *r)
+{
+	const struct dgram_opts *a = &rx->o;
+	size_t cap = (size_t)a->bufsize;
+
+	for (;;) {
 		struct sockaddr_storage from;
-		struct iovec iov = { buf, (size_t)a->bufsize };
+		struct iovec iov = { r->buf, cap };
 		struct msghdr msg = { .msg_name = &from,
 		    .msg_namelen = sizeof(from), .msg_iov = &iov,
-		    .msg_iovlen = 1, .msg_control = cm.buf,
-		    .msg_controllen = rx->ngroups ? sizeof(cm.buf) : 0 };
-		int flags = MSG_DONTWAIT, g = 0, ttl;
+		    .msg_iovlen = 1, .msg_control = r->cm.buf,
+		    .msg_controllen = rx->ngroups ? sizeof(r->cm.buf) : 0 };
+		int flags = MSG_DONTWAIT, g = 0, ttl = 0;
+		long long dl = r->timeout_ns < 0 ? -1 : r->last + r->timeout_ns;
 		ssize_t n;
 
 #ifdef __linux__
 		flags |= MSG_TRUNC;	/* return the length on the wire */
 #endif
 		if (sig_ending())
-			break;
-		n = recvmsg(rx->fd, &msg, flags);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				long long dl = timeout_ns < 0 ? -1 :
-				    last + timeout_ns;
-
-				if (dl >= 0 && clock_ns() >= dl) {
-					timed_out = true;
-					break;
-				}
-				if (!wait_until(dl, rx->fd))
-					break;
-				continue;
-			}
+			return false;
+		if ((n = recvmsg(rx->fd, &msg, flags)) < 0) {
 			if (errno == EINTR || errno == ECONNREFUSED)
 				continue;
-			nd_err(ND_EXIT_RUN, "recv");
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				nd_err(ND_EXIT_RUN, "recv");
+			if (dl >= 0 && clock_ns() >= dl) {
+				r->timed_out = true;
+				return false;
+			}
+			if (!wait_until(dl, rx->fd))
+				return false;
+			continue;
 		}
-		ttl = 0;
 		if (rx->ngroups > 0 && (g = mcast_dest(&msg, rx->groups,
 		    rx->ngroups, &ttl)) < 0)
-			continue;
-		if (timeout_ns >= 0)
-			last = clock_ns();
-		on_datagram(rx, &st, buf, (size_t)n < (size_t)a->bufsize ?
-		    (size_t)n : (size_t)a->bufsize,
-		    (msg.msg_flags & MSG_TRUNC) && (size_t)n <=
-		    (size_t)a->bufsize ? (size_t)a->bufsize + 1 : (size_t)n,
-		    &from, rx->ngroups ? gname[g] : NULL, ttl);
+			continue;	/* another receiver's group */
+		if (r->timeout_ns >= 0)
+			r->last = clock_ns();
+		/* Without MSG_TRUNC's length, a full buffer was cut short. */
+		on_datagram(rx, &r->st, r->buf, (size_t)n < cap ? (size_t)n : cap,
+		    (msg.msg_flags & MSG_TRUNC) && (size_t)n <= cap ? cap + 1 :
+		    (size_t)n, &from, rx->ngroups ? r->gname[g] : NULL, ttl);
+		return true;
 	}
+}
+
+int
+dgram_recv(const struct dgram_rx *rx)
+{
+	const struct dgram_opts *a = &rx->o;
+	struct rxrun *r = calloc(1, sizeof(*r));
+	struct seqset *seq = a->seq ? calloc(1, sizeof(*seq)) : NULL;
+	int status;
+
+	if (r == NULL || (r->buf = malloc((size_t)a->bufsize)) == NULL ||
+	    (a->seq && seq == NULL))
+		nd_err(ND_EXIT_RUN, "allocate %lld bytes", a->bufsize);
+	for (int i = 0; i < rx->ngroups; i++)
+		sock_ntoa((const struct sockaddr *)&rx->groups[i], r->gname[i],
+		    sizeof(r->gname[i]));
+	r->timeout_ns = a->timeout >= 0 ? (long long)(a->timeout * 1e9) : -1;
+	stats_start(&r->st, seq);
+	stats_print_at_error(&r->st, a->stats, a->format);
+	r->last = r->st.start_ns;
+	while ((a->count == 0 || r->st.messages < (uint64_t)a->count) &&
+	    recv_next(rx, r))
+		;
 	out_flush();
 	stats_print_at_error(NULL, false, 0);
 	/* A run that fell short shows the summary it is judged by, first. */
-	status = recv_verdict(rx, &st, timed_out, false);
+	status = recv_verdict(rx, &r->st, r->timed_out, false);
 	if (a->stats || sig_caught() || status == ND_EXIT_SHORT)
-		stats_print(&st, a->format);
-	(void)recv_verdict(rx, &st, timed_out, true);
+		stats_print(&r->st, a->format);
+	(void)recv_verdict(rx, &r->st, r->timed_out, true);
 	seqset_free(seq);
-	free(buf);
+	free(r->buf);
+	free(r);
 	return status;
 }

@@ -94,7 +94,7 @@ static const struct opt_row rows[O_NROWS] = {
 	[O_INTERVAL] = { "interval", 'i', "SEC", K_REAL, 0, 1e6, F(interval),
 	    0, NONE, NULL, "seconds between datagrams, 0 as fast as possible" },
 	[O_SIZE] = { "size", 's', "N", K_INT, 0, 65507, F(size), 0, NONE,
-	    "as the message", "pad or cut every payload to N bytes" },
+	    "the message's length", "pad or cut every payload to N bytes" },
 	[O_STDIN] = { "stdin", 0, NULL, K_FLAG, 0, 0, F(use_stdin), EXCL_INPUT,
 	    NONE, NULL, "send each line of standard input as one datagram" },
 	[O_SEQ] = { "seq", 0, NULL, K_FLAG, 0, 0, F(seq), 0, NONE, NULL,

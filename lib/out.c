@@ -24,8 +24,9 @@ static struct {
 	enum out_format	 fmt;
 	const char	*mode;
 	char		*buf;
-	size_t		 len, cap;
+	size_t		 off, len, cap;	/* queued: buf[off, len) */
 	bool		 gone;		/* closed or given up: write nothing */
+	bool		 held;		/* the caller flushes: out_hold() */
 } out;
 
 const char *
@@ -53,13 +54,18 @@ out_init(enum out_format f, const char *mode)
 bool
 out_empty(void)
 {
-	return out.len == 0;
+	return out.len == out.off;
 }
 
 /* Room for n more bytes; the buffer grows to the largest message seen. */
 static char *
 out_reserve(size_t n)
 {
+	if (out.off > 0 && out.cap - out.len < n) {
+		memmove(out.buf, out.buf + out.off, out.len - out.off);
+		out.len -= out.off;
+		out.off = 0;
+	}
 	if (out.cap - out.len < n) {
 		size_t cap = out.cap ? out.cap : OUT_FLUSH_AT * 2;
 		char *p;
@@ -89,7 +95,7 @@ write_all(const char *p, size_t n)
 	if (sig_write(STDOUT_FILENO, p, n, -1) == 0)
 		return;
 	out.gone = true;
-	out.len = 0;
+	out.off = out.len = 0;
 	if (errno == EPIPE)
 		out_reader_gone();
 	else if (errno != EINTR)
@@ -100,17 +106,53 @@ void
 out_reader_gone(void)
 {
 	out.gone = true;
-	out.len = 0;
+	out.off = out.len = 0;
 	sig_stop();		/* end the run quietly, with 0 */
+}
+
+void
+out_hold(void)
+{
+	out.held = true;
+}
+
+size_t
+out_queued(void)
+{
+	return out.len - out.off;
+}
+
+void
+out_flush_some(void)
+{
+	ssize_t w;
+
+	if (out.gone || out.len == out.off)
+		return;
+	w = write(STDOUT_FILENO, out.buf + out.off, out.len - out.off);
+	if (w < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;		/* not now; a signal ends the loop */
+		out.gone = true;
+		out.off = out.len = 0;
+		if (errno == EPIPE)
+			out_reader_gone();
+		else
+			nd_err(ND_EXIT_RUN, "write standard output");
+		return;
+	}
+	out.off += (size_t)w;
+	if (out.off == out.len)
+		out.off = out.len = 0;
 }
 
 void
 out_flush(void)
 {
-	size_t n = out.len;
+	size_t off = out.off, n = out.len - out.off;
 
-	out.len = 0;
-	write_all(out.buf, n);
+	out.off = out.len = 0;
+	write_all(out.buf + off, n);
 }
 
 static const char hexdig[] = "0123456789abcdef";
@@ -283,7 +325,7 @@ out_msg(const struct out_meta *meta, const void *buf, size_t len)
 		return;
 	switch (out.fmt) {
 	case FMT_RAW:
-		if (len >= OUT_FLUSH_AT) {
+		if (len >= OUT_FLUSH_AT && !out.held) {
 			/* Large and verbatim: no copy through the buffer. */
 			out_flush();
 			write_all(buf, len);
@@ -309,7 +351,7 @@ out_msg(const struct out_meta *meta, const void *buf, size_t len)
 		out.len += json_msg(d, meta, p, len);
 		break;
 	}
-	if (out.len >= OUT_FLUSH_AT)
+	if (out.len - out.off >= OUT_FLUSH_AT && !out.held)
 		out_flush();
 }
 

@@ -52,6 +52,18 @@ void	out_flush(void);
  */
 void	out_reader_gone(void);
 
+/*
+ * For a caller that watches standard output in its loop (tcp-connect, as
+ * nc's readwrite() does): out_msg() no longer writes by itself; the caller
+ * writes with out_flush_some() when standard output polls writable, and
+ * reads no more while out_queued() is large.
+ */
+void	out_hold(void);
+size_t	out_queued(void);
+
+/* One write of what is queued; EAGAIN waits for the next try. */
+void	out_flush_some(void);
+
 /* False once standard output is closed or given up: nothing goes there. */
 bool	out_usable(void);
 

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "err.h"
 #include "sig.h"
 
 /* Once the run is ending, how long a blocked output may hold up the exit. */
@@ -32,27 +31,28 @@ on_signal(int sig)
 	errno = saved;
 }
 
-void
+int
 sig_init(void)
 {
 	struct sigaction sa;
 
 	if (pipe(pipefd) < 0)
-		nd_err(ND_EXIT_RUN, "pipe");
+		return -1;
 	for (int i = 0; i < 2; i++)
 		if (fcntl(pipefd[i], F_SETFL, O_NONBLOCK) < 0 ||
 		    fcntl(pipefd[i], F_SETFD, FD_CLOEXEC) < 0)
-			nd_err(ND_EXIT_RUN, "fcntl");
+			return -1;
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = SIG_IGN;
 	if (sigaction(SIGPIPE, &sa, NULL) < 0)
-		nd_err(ND_EXIT_RUN, "sigaction");
+		return -1;
 	/* No SA_RESTART: a blocking call returns EINTR and sees the flag. */
 	sa.sa_handler = on_signal;
 	if (sigaction(SIGINT, &sa, NULL) < 0 ||
 	    sigaction(SIGTERM, &sa, NULL) < 0)
-		nd_err(ND_EXIT_RUN, "sigaction");
+		return -1;
+	return 0;
 }
 
 int

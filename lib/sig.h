@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Install the handlers and make the pipe; exits on failure (setup). */
-void	sig_init(void);
+/* Install the handlers and make the pipe; 0, or -1 with errno. */
+int	sig_init(void);
 
 /* Read end of the self-pipe: readable once the run is ending. */
 int	sig_fd(void);

@@ -36,35 +36,45 @@ zc_pipe_open(struct zc_pipe *p)
 	(void)fcntl(fds[1], F_SETPIPE_SZ, ZC_PIPE_SIZE);
 	p->r = fds[0];
 	p->w = fds[1];
+	p->fill = 0;
 	return 0;
 }
 
 ssize_t
 zc_splice_in(struct zc_pipe *p, int sock, size_t max)
 {
-	return splice(sock, NULL, p->w, NULL, max,
+	ssize_t n = splice(sock, NULL, p->w, NULL, max,
 	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+
+	if (n > 0)
+		p->fill += (size_t)n;
+	return n;
 }
 
 int
-zc_splice_out(struct zc_pipe *p, int fd, size_t n)
+zc_splice_out(struct zc_pipe *p, int fd, bool wait)
 {
-	while (n > 0) {
-		ssize_t w = splice(p->r, NULL, fd, NULL, n, SPLICE_F_MOVE);
+	while (p->fill > 0) {
+		/* Non-blocking on the pipes, so a full output is EAGAIN. */
+		ssize_t w = splice(p->r, NULL, fd, NULL, p->fill,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 
 		if (w > 0) {
-			n -= (size_t)w;
+			p->fill -= (size_t)w;
 			continue;
 		}
-		if (w == 0)
+		if (w == 0) {
+			errno = EPIPE;
 			return -1;
-		/* A signal ends the wait; a non-blocking fd is waited for. */
+		}
 		if (errno == EINTR && !sig_ending())
 			continue;
-		if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
-		    sig_wait(fd, POLLOUT, -1) > 0)
-			continue;
-		return -1;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -1;
+		if (!wait)
+			return 0;
+		if (sig_wait(fd, POLLOUT, -1) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -100,15 +110,14 @@ zc_splice_in(struct zc_pipe *p, int sock, size_t max)
 }
 
 int
-zc_splice_out(struct zc_pipe *p, int fd, size_t n)
+zc_splice_out(struct zc_pipe *p, int fd, bool wait)
 {
 	(void)p;
 	(void)fd;
-	(void)n;
+	(void)wait;
 	errno = ENOSYS;
 	return -1;
 }
-
 #endif
 
 void

@@ -9,10 +9,12 @@
 
 #include <sys/types.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct zc_pipe {
 	int	r, w;		/* the pipe between socket and output */
+	size_t	fill;		/* bytes in it, not yet out */
 };
 
 /* Send up to max bytes of file (from its offset) on sock; as sendfile(2). */
@@ -22,13 +24,18 @@ ssize_t	zc_sendfile(int sock, int file, size_t max);
 int	zc_pipe_open(struct zc_pipe *p);
 void	zc_pipe_close(struct zc_pipe *p);
 
-/* Move up to max bytes from sock into the pipe without blocking. */
+/*
+ * Move up to max bytes from sock into the pipe without blocking; as
+ * splice(2), and the bytes moved are added to p->fill.
+ */
 ssize_t	zc_splice_in(struct zc_pipe *p, int sock, size_t max);
 
 /*
- * Move exactly n bytes from the pipe to fd, waiting while fd is full
- * (blocking or not); 0, or -1 with errno (EINTR: the run is ending).
+ * Move what the pipe holds to fd.  Without wait, as much as fd takes now
+ * (0 even if some is left: try again when fd polls writable); with wait,
+ * all of it, waiting while fd is full.  0, or -1 with errno (EINTR: the
+ * run is ending; EPIPE: fd's reader is gone).
  */
-int	zc_splice_out(struct zc_pipe *p, int fd, size_t n);
+int	zc_splice_out(struct zc_pipe *p, int fd, bool wait);
 
 #endif

@@ -1,8 +1,10 @@
 /*
- * tcp_connect.c: the TCP client.  Standard input (or --message) goes to the
- * socket while what comes back goes to standard output, both at once on
- * lib/loop, a buffer per direction as in OpenBSD nc's readwrite(): a large
- * file never deadlocks against an echo server.
+ * tcp_connect.c: the TCP client.  Standard input (or --message) goes to
+ * the socket while what comes back goes to standard output, on lib/loop
+ * with four slots as in OpenBSD nc's readwrite(): standard input, the
+ * socket both ways, and standard output, each watched only while its
+ * buffer lets it move.  A large file never deadlocks against an echo
+ * server, and a slow standard output stalls only the receiving side.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -16,6 +18,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "feed.h"
 #include "loop.h"
 #include "mode.h"
 #include "out.h"
@@ -25,49 +28,38 @@
 #include "zcopy.h"
 
 #define STDIN_BUF	((size_t)256 * 1024)	/* standard input read size */
+#define OUT_HIGH	((size_t)1 << 20)	/* read no more past this queued */
 #define IO_BURST	16		/* reads per wakeup, at most */
-#define ZC_CHUNK	(1 << 20)	/* bytes per sendfile or splice */
+#define ZC_CHUNK	(1 << 20)	/* bytes per splice */
 
 struct conn {
 	const struct nd_args	*a;
 	struct loop		*l;
 	int			 fd;
 	char			 name[SOCK_NAMELEN];
-	char			*ibuf;		/* stdin -> socket: [ioff, ilen) */
-	size_t			 ioff, ilen, ibufsize;
-	long long		 in_size;	/* a file's bytes from in_start, or -1 */
-	bool			 in_file;	/* stdin is a regular file */
-	bool			 zc_in;		/* sendfile(2) from stdin */
-	bool			 zc_out;	/* splice(2) to stdout */
-	struct zc_pipe		 zp;
-	const char		*msg;		/* --message, else NULL */
-	bool			 in_eof;	/* input read to its end */
+	struct feed		 in;		/* what goes to the server */
+	bool			 in_watched;	/* stdin is in the loop */
 	bool			 shut;		/* SHUT_WR done */
 	bool			 rcv_eof;	/* the server's side is closed */
-	int			 send_err;	/* a failed send's errno, or 0 */
 	int			 recv_err;	/* a failed recv's errno, or 0 */
+	bool			 zc_out;	/* splice(2) to stdout */
+	struct zc_pipe		 zp;
 	unsigned char		*rbuf;		/* socket -> stdout */
 	long long		 timeout_ms, last_ms;
 	struct stats		 st;
-	uint64_t		 sent;
 };
 
-/* Bytes read but not yet sent. */
-static size_t
-pending_len(const struct conn *c)
-{
-	return c->ilen - c->ioff;
-}
+static void	on_stdin(struct loop *, int, unsigned, void *);
 
-/* All of the input is out: read to its end and nothing left to send. */
-static bool
-input_done(const struct conn *c)
+/* Bytes waiting for standard output. */
+static size_t
+out_waiting(const struct conn *c)
 {
-	return c->in_eof && pending_len(c) == 0 && c->send_err == 0;
+	return c->zc_out ? c->zp.fill : out_queued();
 }
 
 /*
- * Set what each fd waits for from the state of both directions, shut
+ * Set what each slot waits for from the state of both directions, shut
  * down writing once the input is all out, and end the run once both
  * directions are over.  The server's EOF ends only the receive direction:
  * input still goes out until it ends (a server may half-close and read
@@ -76,12 +68,10 @@ input_done(const struct conn *c)
 static void
 steer(struct conn *c)
 {
-	unsigned ev = c->rcv_eof ? 0 : LOOP_IN;
-	bool sending = c->send_err == 0 && !input_done(c);
+	bool sending = c->in.err == 0 && !feed_done(&c->in);
+	size_t waiting = out_waiting(c);
 
-	if (sending && (pending_len(c) > 0 || c->zc_in))
-		ev |= LOOP_OUT;
-	if (input_done(c) && !c->shut) {
+	if (feed_done(&c->in) && !c->shut) {
 		/* Tell the server, keep reading what it still sends. */
 		if (shutdown(c->fd, SHUT_WR) < 0 && errno != ENOTCONN)
 			nd_err(ND_EXIT_RUN, "shutdown %s", c->name);
@@ -91,120 +81,40 @@ steer(struct conn *c)
 		loop_stop(c->l, ND_EXIT_OK);
 		return;
 	}
-	loop_mod(c->l, c->fd, ev);
-	if (!c->msg && !c->in_eof && !c->zc_in && c->send_err == 0)
-		loop_mod(c->l, STDIN_FILENO, pending_len(c) == 0 ? LOOP_IN : 0);
-}
-
-/*
- * A send failed (the server reset or closed): stop sending, drop what
- * was read, and go on reading what the server sent before, so that no
- * reply is lost; the run then ends with this error.
- */
-static void
-send_failed(struct conn *c, int err)
-{
-	c->send_err = err;
-	c->ioff = c->ilen = 0;
-	if (!c->msg && !c->zc_in)
-		loop_del(c->l, STDIN_FILENO);
+	loop_mod(c->l, c->fd, (!c->rcv_eof && (c->zc_out ? waiting == 0 :
+	    waiting < OUT_HIGH) ? LOOP_IN : 0) |
+	    (feed_wants_send(&c->in) ? LOOP_OUT : 0));
+	loop_mod(c->l, STDOUT_FILENO, waiting > 0 ? LOOP_OUT : 0);
+	if (!c->in_watched && feed_wants_read(&c->in)) {
+		/* A message, a file sendfile(2) would not take: read it. */
+		if (loop_add(c->l, STDIN_FILENO, LOOP_IN, on_stdin, c) < 0)
+			nd_err(ND_EXIT_RUN, "event loop");
+		c->in_watched = true;
+	}
+	if (c->in_watched)
+		loop_mod(c->l, STDIN_FILENO, feed_wants_read(&c->in) ?
+		    LOOP_IN : 0);
 }
 
 static void
-send_pending(struct conn *c)
+moved(struct conn *c, long long n)
 {
-	const char *p = (c->msg ? c->msg : c->ibuf) + c->ioff;
-	size_t n = pending_len(c);
-
-	while (n > 0) {
-		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
-
-		if (w < 0) {
-			if (errno == EINTR && !sig_ending())
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR)
-				send_failed(c, errno);
-			return;
-		}
-		c->ioff += (size_t)w;
-		c->sent += (uint64_t)w;
+	if (n > 0)
 		c->last_ms = clock_ms();
-		p += w;
-		n -= (size_t)w;
-	}
-	c->ioff = c->ilen = 0;
-}
-
-static void	on_stdin(struct loop *, int, unsigned, void *);
-
-/*
- * Standard input is a file: the kernel sends it from the page cache
- * until the socket is full.  If it cannot (no sendfile here, or a file
- * system without it), go back to reading into a buffer.
- */
-static void
-send_file(struct conn *c)
-{
-	for (int i = 0; i < IO_BURST && !c->in_eof && !sig_ending(); i++) {
-		ssize_t w = zc_sendfile(c->fd, STDIN_FILENO, ZC_CHUNK);
-
-		if (w > 0) {
-			c->sent += (uint64_t)w;
-			c->last_ms = clock_ms();
-			continue;
-		}
-		if (w == 0) {
-			c->in_eof = true;
-			break;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			break;
-		if ((errno == EINVAL || errno == ENOSYS) && c->sent == 0) {
-			c->zc_in = false;
-			if (loop_add(c->l, STDIN_FILENO, LOOP_IN, on_stdin, c) < 0)
-				nd_err(ND_EXIT_RUN, "event loop");
-			break;
-		}
-		c->zc_in = false;
-		send_failed(c, errno);
-		break;
-	}
 }
 
 static void
 on_stdin(struct loop *l, int fd, unsigned rev, void *arg)
 {
 	struct conn *c = arg;
-	int budget = c->in_file ? IO_BURST : 1;
-	ssize_t n;
+	long long n = feed_read(&c->in, c->fd);
 
+	(void)l;
+	(void)fd;
 	(void)rev;
-	/*
-	 * A regular file never blocks: read and send until the socket is
-	 * full.  Anything else is read once per readiness, or a read with
-	 * nothing to give would block the other direction.
-	 */
-	do {
-		n = read(fd, c->ibuf, c->ibufsize);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN ||
-			    errno == EWOULDBLOCK)
-				break;
-			nd_err(ND_EXIT_RUN, "read standard input");
-		}
-		if (n == 0) {
-			c->in_eof = true;
-			loop_del(l, fd);
-			break;
-		}
-		c->ioff = 0;
-		c->ilen = (size_t)n;
-		c->last_ms = clock_ms();
-		send_pending(c);
-	} while (pending_len(c) == 0 && c->send_err == 0 && --budget > 0);
+	if (n < 0)
+		nd_err(ND_EXIT_RUN, "read standard input");
+	moved(c, n);
 	steer(c);
 }
 
@@ -212,44 +122,36 @@ on_stdin(struct loop *l, int fd, unsigned rev, void *arg)
 static void
 recv_over(struct conn *c, int err)
 {
-	if (err != 0 && c->send_err == 0)
+	if (err != 0 && c->in.err == 0)
 		c->recv_err = err;
-	else if (c->a->verbose || (!input_done(c) && c->send_err == 0 &&
+	else if (c->a->verbose || (!feed_done(&c->in) && c->in.err == 0 &&
 	    isatty(STDIN_FILENO)))
-		nd_warnx("%s: closed by the server%s", c->name, input_done(c) ||
-		    c->send_err ? "" : "; sending on to the end of input");
+		nd_warnx("%s: closed by the server%s", c->name,
+		    feed_done(&c->in) || c->in.err ? "" :
+		    "; sending on to the end of input");
 	c->rcv_eof = true;
 }
 
 /*
- * Raw output to a pipe or a file: socket to pipe to standard output in
- * the kernel, no copy through this process.
+ * Raw output to a pipe or a file: socket to pipe in the kernel, and on to
+ * standard output when it takes it (on_stdout), no copy through here.
  */
 static void
-splice_out(struct conn *c)
+splice_in(struct conn *c)
 {
-	for (int i = 0; i < IO_BURST; i++) {
-		ssize_t n = zc_splice_in(&c->zp, c->fd, ZC_CHUNK);
+	ssize_t n;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		if (n <= 0) {
-			recv_over(c, n < 0 ? errno : 0);
-			break;
-		}
-		if (zc_splice_out(&c->zp, STDOUT_FILENO, (size_t)n) < 0) {
-			if (errno == EPIPE)
-				out_reader_gone();
-			else if (errno != EINTR)
-				nd_err(ND_EXIT_RUN, "write standard output");
-			return;		/* EINTR: the run is ending */
-		}
-		c->last_ms = clock_ms();
-		stats_count(&c->st, (uint64_t)n);
+	do
+		n = zc_splice_in(&c->zp, c->fd, ZC_CHUNK);
+	while (n < 0 && errno == EINTR && !sig_ending());
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (n <= 0) {
+		recv_over(c, n < 0 ? errno : 0);
+		return;
 	}
-	steer(c);
+	moved(c, n);
+	stats_count(&c->st, (uint64_t)n);
 }
 
 /* Drain what has arrived: one wakeup, several reads. */
@@ -271,7 +173,7 @@ recv_burst(struct conn *c)
 			recv_over(c, n < 0 ? errno : 0);
 			break;
 		}
-		c->last_ms = clock_ms();
+		moved(c, n);
 		stats_count(&c->st, (uint64_t)n);
 		if (!a->quiet)
 			out_msg(&m, c->rbuf, (size_t)n);
@@ -279,10 +181,10 @@ recv_burst(struct conn *c)
 			loop_stop(c->l, ND_EXIT_OK);
 			return;
 		}
-		if ((size_t)n < (size_t)a->bufsize)
+		if ((size_t)n < (size_t)a->bufsize ||
+		    out_queued() >= OUT_HIGH)
 			break;		/* short: the queue is empty */
 	}
-	steer(c);
 }
 
 static void
@@ -292,16 +194,33 @@ on_sock(struct loop *l, int fd, unsigned rev, void *arg)
 
 	(void)l;
 	(void)fd;
-	if ((rev & LOOP_OUT) && c->zc_in)
-		send_file(c);
-	else if (rev & LOOP_OUT)
-		send_pending(c);
+	if (rev & LOOP_OUT)
+		moved(c, feed_send(&c->in, c->fd));
 	if ((rev & LOOP_IN) && c->zc_out)
-		splice_out(c);
+		splice_in(c);
 	else if (rev & LOOP_IN)
 		recv_burst(c);
-	else
-		steer(c);
+	steer(c);
+}
+
+/* Standard output takes more: write what waits for it. */
+static void
+on_stdout(struct loop *l, int fd, unsigned rev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)l;
+	(void)rev;
+	if (!c->zc_out)
+		out_flush_some();
+	else if (zc_splice_out(&c->zp, fd, false) < 0) {
+		if (errno == EPIPE)
+			out_reader_gone();
+		else if (errno != EINTR)
+			nd_err(ND_EXIT_RUN, "write standard output");
+		return;
+	}
+	steer(c);
 }
 
 /* -w: nothing moved either way for the timeout: close, exit 0. */
@@ -320,53 +239,31 @@ on_idle(struct loop *l, void *arg)
 	loop_stop(l, ND_EXIT_OK);
 }
 
-/* What of the input did not go out, for the last line of the run. */
-static void
-unsent(const struct conn *c, char *buf, size_t cap)
-{
-	if (c->msg != NULL)
-		snprintf(buf, cap, "%zu of %zu bytes of --message not sent",
-		    strlen(c->msg) - (size_t)c->sent, strlen(c->msg));
-	else if (c->in_size >= 0)
-		snprintf(buf, cap, "%lld of %lld bytes of standard input not "
-		    "sent", c->in_size - (long long)c->sent, c->in_size);
-	else
-		snprintf(buf, cap, "standard input not sent past byte %llu",
-		    (unsigned long long)c->sent);
-}
-
 /*
  * How the run ends, after its summary: a failed direction is exit 1 and
  * names what was not sent; input left unsent otherwise (--count, -w, a
- * signal) is said, never passed over.
+ * signal) is said, never passed over, but for a closed standard output,
+ * whose reader ended the run on purpose.
  */
 static int
 conn_verdict(const struct conn *c, int status)
 {
 	char what[128];
 
-	unsent(c, what, sizeof(what));
-	if (c->send_err != 0) {
-		nd_warnx("send %s: %s: %s", c->name, strerror(c->send_err),
-		    what);
+	feed_unsent(&c->in, what, sizeof(what));
+	if (c->in.err != 0) {
+		nd_warnx("send %s: %s: %s", c->name, strerror(c->in.err), what);
 		return ND_EXIT_RUN;
 	}
 	if (c->recv_err != 0) {
-		if (input_done(c))
+		if (feed_done(&c->in))
 			nd_warnx("recv %s: %s", c->name, strerror(c->recv_err));
 		else
 			nd_warnx("recv %s: %s: %s", c->name,
 			    strerror(c->recv_err), what);
 		return ND_EXIT_RUN;
 	}
-	/*
-	 * Known to be left: read and unsent, or the rest of a file.  Not
-	 * when standard output closed: its reader ended the run, quietly.
-	 */
-	if (!out_usable())
-		return status;
-	if (pending_len(c) > 0 || (c->msg != NULL && c->sent < strlen(c->msg)) ||
-	    (c->in_size >= 0 && (long long)c->sent < c->in_size))
+	if (out_usable() && feed_left(&c->in))
 		nd_warnx("%s", what);
 	return status;
 }
@@ -387,41 +284,34 @@ raw_to_splice(const struct nd_args *a)
 	return S_ISFIFO(sb.st_mode) || S_ISREG(sb.st_mode);
 }
 
-/* Standard input: a file's size from where we start, or -1. */
-static long long
-input_size(struct conn *c)
-{
-	struct stat sb;
-	off_t at;
-
-	c->in_file = fstat(STDIN_FILENO, &sb) == 0 && S_ISREG(sb.st_mode);
-	if (!c->in_file)
-		return -1;
-	at = lseek(STDIN_FILENO, 0, SEEK_CUR);
-	return (long long)sb.st_size - (at > 0 ? (long long)at : 0);
-}
-
 static void
 conn_setup(struct conn *c, const struct nd_args *a)
 {
 	c->l = loop_new(LOOP_POLL);
-	if (loop_add(c->l, c->fd, LOOP_IN, on_sock, c) < 0)
-		nd_err(ND_EXIT_RUN, "event loop");
-	if (a->message != NULL) {
-		c->msg = a->message;
-		c->ilen = strlen(a->message);
-		c->in_eof = true;
-	} else if (c->in_file)
-		c->zc_in = true;	/* send_file() falls back if it must */
-	else if (loop_add(c->l, STDIN_FILENO, LOOP_IN, on_stdin, c) < 0)
+	if (loop_add(c->l, c->fd, LOOP_IN, on_sock, c) < 0 ||
+	    loop_add(c->l, STDOUT_FILENO, 0, on_stdout, c) < 0)
 		nd_err(ND_EXIT_RUN, "event loop");
 	c->zp.r = c->zp.w = -1;
 	if (raw_to_splice(a) && zc_pipe_open(&c->zp) == 0)
 		c->zc_out = true;
-	loop_set_prewait(c->l, out_flush);
+	out_hold();
 	if (c->timeout_ms >= 0 &&
 	    loop_timer(c->l, clock_ms() + c->timeout_ms, on_idle, c) < 0)
 		nd_err(ND_EXIT_RUN, "event loop");
+}
+
+/* After the loop: what still waits for standard output goes out. */
+static void
+conn_drain(struct conn *c)
+{
+	if (c->zc_out && zc_splice_out(&c->zp, STDOUT_FILENO, true) < 0 &&
+	    errno != EINTR) {
+		if (errno == EPIPE)
+			out_reader_gone();
+		else
+			nd_err(ND_EXIT_RUN, "write standard output");
+	}
+	out_flush();
 }
 
 static int
@@ -433,21 +323,18 @@ tcp_connect_run(const struct nd_args *a)
 	memset(&c, 0, sizeof(c));
 	c.a = a;
 	c.timeout_ms = a->timeout >= 0 ? (long long)(a->timeout * 1000) : -1;
-	c.ibufsize = (size_t)a->bufsize > STDIN_BUF ? (size_t)a->bufsize :
-	    STDIN_BUF;
-	c.rbuf = malloc((size_t)a->bufsize);
-	c.ibuf = malloc(c.ibufsize);
-	c.in_size = a->message ? -1 : input_size(&c);
-	if (c.rbuf == NULL || c.ibuf == NULL)
+	if ((c.rbuf = malloc((size_t)a->bufsize)) == NULL)
 		nd_err(ND_EXIT_RUN, "allocate %lld bytes", a->bufsize);
+	feed_init(&c.in, a->message, (size_t)a->bufsize > STDIN_BUF ?
+	    (size_t)a->bufsize : STDIN_BUF);
 	stats_start(&c.st, NULL);
 	c.fd = sock_connect(a->host, a->port, a->family, a->timeout, c.name,
 	    sizeof(c.name));
 	if (c.fd < 0) {
 		/* A signal while connecting: the summary of nothing. */
 		stats_print(&c.st, a->format);
+		feed_free(&c.in);
 		free(c.rbuf);
-		free(c.ibuf);
 		return ND_EXIT_OK;
 	}
 	if (a->verbose)
@@ -459,7 +346,7 @@ tcp_connect_run(const struct nd_args *a)
 
 	status = loop_run(c.l);
 
-	out_flush();
+	conn_drain(&c);
 	stats_print_at_error(NULL, false, 0);
 	if (a->stats || sig_caught())
 		stats_print(&c.st, a->format);
@@ -467,8 +354,8 @@ tcp_connect_run(const struct nd_args *a)
 	close(c.fd);
 	zc_pipe_close(&c.zp);
 	loop_free(c.l);
+	feed_free(&c.in);
 	free(c.rbuf);
-	free(c.ibuf);
 	return status;
 }
 
@@ -480,6 +367,8 @@ tcp_connect_defaults(struct nd_args *a)
 }
 
 static const struct opt_text tcp_connect_texts[] = {
+	{ O_HOST, "address to reach (IPv4, IPv6 or a name)" },
+	{ O_PORT, "port to reach" },
 	{ O_COUNT, "exit after N reads from the server" },
 	{ O_TIMEOUT, "give up connecting after SEC s; then the idle limit" },
 	{ O_MESSAGE, "send TEXT instead of standard input" },

@@ -8,22 +8,6 @@ COMMON='bufsize count format help host ipv4 ipv6 port quiet stats timeout verbos
 SERVE_ONLY='backlog max-clients poll select sink'
 CONNECT_ONLY='message'
 
-# usage_error 'netdemo: ...' ARGS...: netdemo ARGS exits 2 with exactly
-# that one line on standard error and nothing on standard output.
-usage_error() {
-	local want=$1
-	shift
-	run --separate-stderr timeout 5 "$ND" "$@" </dev/null
-	if [ "$status" -ne 2 ] || [ -n "$output" ] || [ "$stderr" != "$want" ]
-	then
-		echo "netdemo $*: status $status (want 2)" >&2
-		echo "stdout: $output" >&2
-		echo "stderr: $stderr" >&2
-		echo "want:   $want" >&2
-		return 1
-	fi
-}
-
 # help_longs: the long options named on the option lines of $output.
 help_longs() {
 	sed -n 's/^  \(-., \|    \)--\([a-z0-9-]*\).*/\2/p' <<<"$output" | sort

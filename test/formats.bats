@@ -25,7 +25,7 @@ serve_one() {
 	    <"$PAYLOAD"
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
-	expect_status 0 "$SERVER_PID" 50
+	expect_exit 0 "$SERVER_PID" 50
 }
 
 # same_as TEXT FILE: FILE holds exactly TEXT (printf-style, literal).
@@ -47,7 +47,7 @@ same_as() {
 	local want=$SERVER_OUT
 	start_server tcp-serve -c 1
 	timeout 10 "$ND" tcp-connect -p "$PORT" <"$PAYLOAD" >/dev/null
-	expect_status 0 "$SERVER_PID" 50
+	expect_exit 0 "$SERVER_PID" 50
 	cmp "$want" "$SERVER_OUT"
 }
 
@@ -85,7 +85,7 @@ same_as() {
 	start_server tcp-serve -f hex -c 2
 	timeout 10 "$ND" tcp-connect -p "$PORT" -m 'first' >/dev/null
 	timeout 10 "$ND" tcp-connect -p "$PORT" -m 'second' >/dev/null
-	expect_status 0 "$SERVER_PID" 50
+	expect_exit 0 "$SERVER_PID" 50
 	same_as '00000000  66 69 72 73 74                                    |first|
 00000000  73 65 63 6f 6e 64                                 |second|
 ' "$SERVER_OUT"

@@ -46,10 +46,10 @@ HELLO3=('Hello world : 0' 'Hello world : 1' 'Hello world : 2')
 	run --separate-stderr timeout 10 "$ND" mcast-send -p "$PORT" -c 1 \
 	    -f json -m hi
 	[ "$status" -eq 0 ]
-	printf '%s\n' "$output" >"$(scratch sent)"
-	run dg_json get "$(scratch sent)" peer
+	printf '%s\n' "$output" >"$T/sent"
+	run dg_json get "$T/sent" peer
 	[ "$output" = "239.255.0.1:$PORT" ]
-	run dg_json get "$(scratch sent)" data
+	run dg_json get "$T/sent" data
 	[ "$output" = hi ]
 	expect_exit 0 "$SERVER_PID"
 }
@@ -183,76 +183,76 @@ HELLO3=('Hello world : 0' 'Hello world : 1' 'Hello world : 2')
 }
 
 @test "bad: mcast-send --group 10.1.1.1 (not multicast)" {
-	bad_input 2 'netdemo: mcast-send: --group 10.1.1.1: not a multicast address (224.0.0.0/4)' \
+	usage_error 'netdemo: mcast-send: --group 10.1.1.1: not a multicast address (224.0.0.0/4)' \
 	    mcast-send --group 10.1.1.1
 }
 
 @test "bad: mcast-recv --group 10.1.1.1 (not multicast)" {
-	bad_input 2 'netdemo: mcast-recv: --group 10.1.1.1: not a multicast address (224.0.0.0/4)' \
+	usage_error 'netdemo: mcast-recv: --group 10.1.1.1: not a multicast address (224.0.0.0/4)' \
 	    mcast-recv --group 10.1.1.1
 }
 
 @test "bad: mcast-recv -g fd00::1 (not multicast, IPv6)" {
-	bad_input 2 'netdemo: mcast-recv: --group fd00::1: not a multicast address (ff00::/8)' \
+	usage_error 'netdemo: mcast-recv: --group fd00::1: not a multicast address (ff00::/8)' \
 	    mcast-recv -g fd00::1
 }
 
 @test "bad: mcast-send -I eth9 (no such interface)" {
-	bad_input 1 'netdemo: mcast-send: interface eth9: no such interface' \
+	usage_error 1 'netdemo: mcast-send: interface eth9: no such interface' \
 	    mcast-send -I eth9
 }
 
 @test "bad: mcast-recv -I eth9 (no such interface)" {
-	bad_input 1 'netdemo: mcast-recv: interface eth9: no such interface' \
+	usage_error 1 'netdemo: mcast-recv: interface eth9: no such interface' \
 	    mcast-recv -I eth9
 }
 
 @test "bad: mcast-send -I 10.9.9.9 (an address the host does not have)" {
-	bad_input 1 'netdemo: mcast-send: interface 10.9.9.9: no interface has this address' \
+	usage_error 1 'netdemo: mcast-send: interface 10.9.9.9: no interface has this address' \
 	    mcast-send -I 10.9.9.9
 }
 
 @test "bad: mcast-recv -I 10.9.9.9 (an address the host does not have)" {
-	bad_input 1 'netdemo: mcast-recv: interface 10.9.9.9: no interface has this address' \
+	usage_error 1 'netdemo: mcast-recv: interface 10.9.9.9: no interface has this address' \
 	    mcast-recv -I 10.9.9.9
 }
 
 @test "bad: mcast-send --ttl 256" {
-	bad_input 2 'netdemo: mcast-send: --ttl 256: out of range 0-255' \
+	usage_error 'netdemo: mcast-send: --ttl 256: out of range 0-255' \
 	    mcast-send --ttl 256
 }
 
 @test "bad: mcast-send --ttl -1" {
-	bad_input 2 'netdemo: mcast-send: --ttl -1: out of range 0-255' \
+	usage_error 'netdemo: mcast-send: --ttl -1: out of range 0-255' \
 	    mcast-send --ttl -1
 }
 
 @test "bad: mcast-recv --source ::1 with an IPv4 group" {
-	bad_input 2 'netdemo: mcast-recv: --source ::1: not an IPv4 address like the group' \
+	usage_error 'netdemo: mcast-recv: --source ::1: not an IPv4 address like the group' \
 	    mcast-recv --source ::1
 }
 
 @test "bad: mcast-recv -6 --source 127.0.0.1 with an IPv6 group" {
-	bad_input 2 'netdemo: mcast-recv: --source 127.0.0.1: not an IPv6 address like the group' \
+	usage_error 'netdemo: mcast-recv: --source 127.0.0.1: not an IPv6 address like the group' \
 	    mcast-recv -6 --source 127.0.0.1
 }
 
 @test "bad: mcast-send -g ff12::1 -I 127.0.0.1 (interface of the other family)" {
-	bad_input 2 'netdemo: mcast-send: --interface 127.0.0.1: not an IPv6 address like the group' \
+	usage_error 'netdemo: mcast-send: --interface 127.0.0.1: not an IPv6 address like the group' \
 	    mcast-send -g ff12::1 -I 127.0.0.1
 }
 
 @test "bad: mcast-send --size 70000" {
-	bad_input 2 'netdemo: mcast-send: --size 70000: out of range 0-65507' \
+	usage_error 'netdemo: mcast-send: --size 70000: out of range 0-65507' \
 	    mcast-send --size 70000
 }
 
 @test "bad: mcast-send -g twice (sends to one group)" {
-	bad_input 2 'netdemo: mcast-send: --group: mcast-send sends to one group' \
+	usage_error 'netdemo: mcast-send: --group: mcast-send sends to one group' \
 	    mcast-send -g 239.1.1.1 -g 239.1.1.2
 }
 
 @test "bad: mcast-send --source (a receiver option)" {
-	bad_input 2 'netdemo: mcast-send: --source: not an option of mcast-send' \
+	usage_error 'netdemo: mcast-send: --source: not an option of mcast-send' \
 	    mcast-send --source 127.0.0.1
 }

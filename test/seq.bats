@@ -265,11 +265,11 @@ loss_line() {
 }
 
 @test "usage: mcast-send --seq -s 30" {
-	bad_input 2 'netdemo: mcast-send: --size 30: --seq needs at least 31 bytes' \
+	usage_error 'netdemo: mcast-send: --size 30: --seq needs at least 31 bytes' \
 	    mcast-send --seq -s 30
 }
 
 @test "usage: mcast-recv --max-loss without --seq" {
-	bad_input 2 'netdemo: mcast-recv: --max-loss: needs --seq' \
+	usage_error 'netdemo: mcast-recv: --max-loss: needs --seq' \
 	    mcast-recv --max-loss 5
 }

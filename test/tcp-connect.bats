@@ -21,7 +21,7 @@ closed_port() {
 	printf '%s' "$HELLO" >"$T/want"
 	cmp "$T/want" "$T/out"
 	[ ! -s "$T/err" ]
-	expect_status 0 "$SERVER_PID" 50
+	expect_exit 0 "$SERVER_PID" 50
 	# What reached the server: 11 bytes, no newline.
 	[ "$(cat "$SERVER_OUT")" = '00000000  48 65 6c 6c 6f 20 77 6f  72 6c 64                 |Hello world|' ]
 }
@@ -79,7 +79,7 @@ closed_port() {
 	wait_for_line "$T/c1.out" '^two$'
 	kill -0 "$c1"
 	end_feed c1
-	expect_status 0 "$c1" 50
+	expect_exit 0 "$c1" 50
 	[ "$(cat "$T/c1.out")" = "$(printf 'one\ntwo')" ]
 }
 
@@ -121,7 +121,7 @@ closed_port() {
 	start_fed c1 "$ND" tcp-connect -p "$PORT" --timeout 0.5
 	local c1=$BG_PID
 	feed c1 'one\n'
-	expect_status 0 "$c1" 50
+	expect_exit 0 "$c1" 50
 	t1=$(date +%s%N)
 	echo "exited after $(((t1 - t0) / 1000000)) ms" >&2
 	[ $(((t1 - t0) / 1000000)) -ge 400 ]
@@ -134,7 +134,7 @@ closed_port() {
 	start_fed c1 "$ND" tcp-connect -p "$PORT" --count 1
 	local c1=$BG_PID
 	feed c1 'one\n'
-	expect_status 0 "$c1" 50
+	expect_exit 0 "$c1" 50
 	[ "$(cat "$T/c1.out")" = one ]
 }
 

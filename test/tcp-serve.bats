@@ -58,8 +58,8 @@ hello_exchange() {
 	kill -0 "$c2"
 	# c1 leaves: now c2 is served.
 	end_feed c1
-	expect_status 0 "$c1" 50
-	expect_status 0 "$c2" 50
+	expect_exit 0 "$c1" 50
+	expect_exit 0 "$c2" 50
 	[ "$(cat "$T/c2.out")" = two ]
 	[ "$(cat "$T/c1.out")" = "$(printf 'one\nthree')" ]
 }
@@ -79,7 +79,7 @@ several_at_once() {
 	feed c1 'three\n'
 	wait_for_line "$T/c1.out" '^three$'
 	end_feed c1
-	expect_status 0 "$c1" 50
+	expect_exit 0 "$c1" 50
 }
 
 @test "--select serves several clients at once" {
@@ -103,7 +103,7 @@ many_clients() {
 		pids+=("$BG_PID")
 	done
 	for ((i = 0; i < n; i++)); do
-		expect_status 0 "${pids[i]}" 300
+		expect_exit 0 "${pids[i]}" 300
 	done
 	for ((i = 0; i < n; i++)); do
 		printf -v f '%s/in%02d' "$T" "$i"
@@ -142,7 +142,7 @@ many_clients() {
 	# Meanwhile other clients are served.
 	hello_ok
 	touch "$T/go"
-	expect_status 0 "$slow" 300
+	expect_exit 0 "$slow" 300
 	grep -qx "ok $n" "$T/slow.out"
 	echo "VmRSS: base $base kB, max $max kB" >&2
 	[ "$max" -lt $((base + 6144)) ]
@@ -194,7 +194,7 @@ out_of_fds() {
 	[ "$(grep -c 'Too many open files' "$SERVER_ERR")" -le 4 ]
 	kill -0 "$SERVER_PID"
 	touch "$T/go"
-	expect_status 0 "$hold" 100
+	expect_exit 0 "$hold" 100
 	wait_fds "$SERVER_PID" 12
 	hello_ok
 	hello_ok
@@ -258,7 +258,7 @@ out_of_fds() {
 	feed c1 'two\n'
 	wait_for_line "$T/c1.out" '^two$'
 	end_feed c1
-	expect_status 0 "$c1" 50
+	expect_exit 0 "$c1" 50
 	hello_ok
 }
 
@@ -267,13 +267,13 @@ out_of_fds() {
 	hello_ok
 	kill -0 "$SERVER_PID"
 	hello_ok
-	expect_status 0 "$SERVER_PID" 50
+	expect_exit 0 "$SERVER_PID" 50
 }
 
 @test "plain --count 1: exits 0 after its client" {
 	start_server tcp-serve --count 1
 	hello_ok
-	expect_status 0 "$SERVER_PID" 50
+	expect_exit 0 "$SERVER_PID" 50
 }
 
 @test "--timeout 0.5: an idle client is dropped with a warning" {
@@ -289,7 +289,7 @@ out_of_fds() {
 	# client sends on until its input ends, then exits 0.
 	kill -0 "$c1"
 	end_feed c1
-	expect_status 0 "$c1" 50
+	expect_exit 0 "$c1" 50
 	kill -0 "$SERVER_PID"
 	hello_ok
 }
@@ -355,7 +355,7 @@ signal_summary() {
 	    "$SERVER_ERR"
 	# The client sends on until its input ends (half-close), then exits.
 	end_feed c1
-	expect_status 0 "$c1" 50
+	expect_exit 0 "$c1" 50
 }
 
 @test "SIGTERM with -f json: the summary object on standard output" {

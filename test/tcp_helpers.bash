@@ -1,47 +1,18 @@
-# tcp_helpers.bash: helpers for the TCP test files, on top of helpers.bash.
+# tcp_helpers.bash: helpers for the TCP test files, on top of helpers.bash
+# (load both): the python peer, standard input fed through a FIFO, the
+# hello exchange, a bound on open descriptors.
 # shellcheck shell=bash
-# The sh -c scripts below are single-quoted on purpose (SC2016); SERVER_*
-# are read by the test files (SC2034); status and output are set by bats'
-# run (SC2154).
-# shellcheck disable=SC2016,SC2034,SC2154
+# The sh -c scripts below are single-quoted on purpose (SC2016); status,
+# output and stderr are set by bats' run (SC2154).
+# shellcheck disable=SC2016,SC2154
 
 PEER_PY=$ND_TOOLS/peer.py
 HELLO='Hello world'
 declare -gA FEED_PID=()
 
-# PYTHON: the python3 interpreter itself, found once per file (a pyenv
-# shim takes most of a second to start).
-setup_file() {
-	if [ -z "${PYTHON:-}" ]; then
-		PYTHON=$(python3 -c 'import sys; print(sys.executable)')
-		export PYTHON
-	fi
-}
-
 # peer ARGS...: run the python peer (test/tools/peer.py).
 peer() {
 	"$PYTHON" "$PEER_PY" "$@"
-}
-
-# T: this test's scratch directory (short, and no subshell per path).
-setup() {
-	T=$BATS_TEST_TMPDIR
-}
-
-# start_limited NOFILE MODE [ARGS...]: start_server, with `ulimit -Sn
-# NOFILE` set for netdemo alone.
-start_limited() {
-	local nofile=$1 name="server${#ND_PIDS[@]}"
-	shift
-	start_bg "$name" bash -c 'ulimit -Sn "$1" || exit 99; shift; exec "$@"' \
-	    sh "$nofile" "$ND" "$@" --port 0
-	SERVER_PID=$BG_PID
-	SERVER_OUT=$T/$name.out
-	SERVER_ERR=$T/$name.err
-	wait_for_line "$SERVER_ERR" 'listening on ' || return 1
-	PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' \
-	    "$SERVER_ERR" | head -n 1)
-	[ -n "$PORT" ]
 }
 
 # start_in NAME FILE CMD...: start_bg NAME CMD with standard input from
@@ -59,7 +30,7 @@ start_in() {
 # test inherits it.  Sets BG_PID to CMD's PID.
 start_fed() {
 	local name=$1 fifo
-	fifo=$T/$name.fifo
+	fifo=$BATS_TEST_TMPDIR/$name.fifo
 	shift
 	mkfifo "$fifo"
 	start_bg "$name.hold" sh -c 'exec 4>"$1"; exec sleep 60' sh "$fifo"
@@ -69,7 +40,8 @@ start_fed() {
 
 # feed NAME TEXT: write TEXT (printf format) to NAME's standard input.
 feed() {
-	timeout 5 bash -c 'printf "$1" >"$2"' sh "$2" "$T/$1.fifo"
+	timeout 5 bash -c 'printf "$1" >"$2"' sh "$2" \
+	    "$BATS_TEST_TMPDIR/$1.fifo"
 }
 
 # end_feed NAME: close NAME's standard input (it reads EOF).
@@ -101,16 +73,6 @@ hello_ok() {
 		echo "tcp-connect $* -m '$HELLO': status $status" >&2
 		echo "stdout: $output" >&2
 		echo "stderr: $stderr" >&2
-		return 1
-	fi
-}
-
-# expect_status WANT PID [TENTHS]: wait_pid PID and compare its status.
-expect_status() {
-	local want=$1 pid=$2 got=0
-	wait_pid "$pid" "${3:-100}" || got=$?
-	if [ "$got" -ne "$want" ]; then
-		echo "PID $pid exited $got, want $want" >&2
 		return 1
 	fi
 }

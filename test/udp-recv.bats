@@ -88,10 +88,10 @@ load dgram_helpers
 
 @test "json: a binary payload round-trips through data_base64" {
 	local bin
-	bin=$(scratch bin)
+	bin=$T/bin
 	# NUL, newline, 0xff, a lone continuation byte, and every other byte.
 	printf 'A\000\n\377\200B' >"$bin"
-	"$DG_PY" -c 'import sys; sys.stdout.buffer.write(bytes(range(256)))' \
+	"$PYTHON" -c 'import sys; sys.stdout.buffer.write(bytes(range(256)))' \
 	    >>"$bin"
 	start_server udp-recv -c 1 -w 10 -f json
 	dg_send 127.0.0.1 "$PORT" "$bin"
@@ -105,20 +105,20 @@ load dgram_helpers
 
 @test "json: one object per datagram, even with a newline inside" {
 	local a b
-	a=$(scratch a) b=$(scratch b)
+	a=$T/a b=$T/b
 	printf 'two\nlines' >"$a"
 	printf 'plain' >"$b"
 	start_server udp-recv -c 2 -w 10 -f json
 	dg_send 127.0.0.1 "$PORT" "$a" "$b"
 	expect_exit 0 "$SERVER_PID"
 	[ "$(wc -l <"$SERVER_OUT")" -eq 2 ]
-	dg_json payload "$SERVER_OUT" 0 "$(scratch got)"
-	cmp "$a" "$(scratch got)"
+	dg_json payload "$SERVER_OUT" 0 "$T/got"
+	cmp "$a" "$T/got"
 }
 
 @test "raw: the datagrams' bytes exactly, nothing added" {
 	local a b
-	a=$(scratch a) b=$(scratch b)
+	a=$T/a b=$T/b
 	printf 'x\000y\377\n' >"$a"
 	printf 'second' >"$b"
 	start_server udp-recv -c 2 -w 10 -f raw
@@ -129,7 +129,7 @@ load dgram_helpers
 
 @test "text: a datagram with a newline and a NUL is one escaped line" {
 	local a
-	a=$(scratch a)
+	a=$T/a
 	printf 'a\nb\000c' >"$a"
 	start_server udp-recv -c 1 -w 10
 	dg_send 127.0.0.1 "$PORT" "$a"
@@ -139,7 +139,7 @@ load dgram_helpers
 
 @test "an empty datagram is a message (json len 0)" {
 	local e
-	e=$(scratch empty)
+	e=$T/empty
 	: >"$e"
 	start_server udp-recv -c 1 -w 10 -f json
 	dg_send 127.0.0.1 "$PORT" "$e"
@@ -197,11 +197,11 @@ load dgram_helpers
 }
 
 @test "usage: udp-recv --max-loss without --seq" {
-	bad_input 2 'netdemo: udp-recv: --max-loss: needs --seq' \
+	usage_error 'netdemo: udp-recv: --max-loss: needs --seq' \
 	    udp-recv --max-loss 5
 }
 
 @test "usage: udp-recv --group is a multicast option" {
-	bad_input 2 'netdemo: udp-recv: --group: not an option of udp-recv' \
+	usage_error 'netdemo: udp-recv: --group: not an option of udp-recv' \
 	    udp-recv --group 239.1.1.1
 }

@@ -158,25 +158,25 @@ load dgram_helpers
 	start_server udp-recv -q
 	start_bg sender "$ND" udp-send -p "$PORT" -i 0.05
 	local pid=$BG_PID
-	wait_for_line "$(scratch sender.out)" '^Hello world : 1$'
+	wait_for_line "$T/sender.out" '^Hello world : 1$'
 	kill -TERM "$pid"
 	expect_exit 0 "$pid" 50
 	grep -q '^netdemo: udp-send: summary: [0-9]* messages, ' \
-	    "$(scratch sender.err)"
+	    "$T/sender.err"
 }
 
 @test "usage: udp-send --size 70000" {
-	bad_input 2 'netdemo: udp-send: --size 70000: out of range 0-65507' \
+	usage_error 'netdemo: udp-send: --size 70000: out of range 0-65507' \
 	    udp-send --size 70000
 }
 
 @test "usage: udp-send --seq --size 10" {
-	bad_input 2 'netdemo: udp-send: --size 10: --seq needs at least 31 bytes' \
+	usage_error 'netdemo: udp-send: --size 10: --seq needs at least 31 bytes' \
 	    udp-send --seq --size 10
 }
 
 @test "usage: udp-send --ttl is a multicast option" {
-	bad_input 2 'netdemo: udp-send: --ttl: not an option of udp-send' \
+	usage_error 'netdemo: udp-send: --ttl: not an option of udp-send' \
 	    udp-send --ttl 3
 }
 

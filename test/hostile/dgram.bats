@@ -15,7 +15,7 @@ HD_PY=$ND_TOOLS/hostile_dgram.py
 
 # hd ARGS...: test/tools/hostile_dgram.py (lines, payloads, expect).
 hd() {
-	timeout 20 "$DG_PY" "$HD_PY" "$@"
+	timeout 20 "$PYTHON" "$HD_PY" "$@"
 }
 
 # same_text GOT WANT: GOT is exactly WANT; else show both.
@@ -68,9 +68,9 @@ xs() {
 
 @test "8 --stdin: lines of 65476, 65477, 65507 bytes go whole; 70000: exit 1 after them, named" {
 	start_server udp-recv -f json -b 70000 -w 2
-	hd lines 65476 65477 65507 70000 >"$(scratch in)"
+	hd lines 65476 65477 65507 70000 >"$T/in"
 	run --separate-stderr timeout 10 "$ND" udp-send --stdin -q \
-	    -p "$PORT" <"$(scratch in)"
+	    -p "$PORT" <"$T/in"
 	same_text "$stderr" 'netdemo: udp-send: --stdin: line 4 is longer than 65507 bytes, the most one datagram holds'
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
@@ -83,9 +83,9 @@ xs() {
 	start_server udp-recv --seq -f json -b 70000 -c 3 -w 10
 	local n
 	for n in 65477 65507 70000; do
-		hd lines 65476 "$n" >"$(scratch in)"
+		hd lines 65476 "$n" >"$T/in"
 		run --separate-stderr timeout 10 "$ND" udp-send --stdin --seq \
-		    -q -p "$PORT" <"$(scratch in)"
+		    -q -p "$PORT" <"$T/in"
 		same_text "$stderr" 'netdemo: udp-send: --stdin: line 2 is longer than 65476 bytes, the most one datagram holds with --seq'
 		[ "$status" -eq 1 ]
 	done
@@ -98,15 +98,15 @@ xs() {
 @test "8 -m longer than a datagram: exit 2, one line; 65507 (65476 with --seq) and -s go" {
 	local long
 	long=$(xs 70000)
-	bad_input 2 'netdemo: udp-send: --message: 70000 bytes is longer than 65507, the most one datagram holds' \
+	usage_error 'netdemo: udp-send: --message: 70000 bytes is longer than 65507, the most one datagram holds' \
 	    udp-send -m "$long" -c 1 -i 0 -p 9
-	bad_input 2 'netdemo: udp-send: --message: 70000 bytes is longer than 65476, the most one datagram holds with --seq' \
+	usage_error 'netdemo: udp-send: --message: 70000 bytes is longer than 65476, the most one datagram holds with --seq' \
 	    udp-send --seq -m "$long" -c 1 -i 0 -p 9
-	bad_input 2 'netdemo: mcast-send: --message: 70000 bytes is longer than 65507, the most one datagram holds' \
+	usage_error 'netdemo: mcast-send: --message: 70000 bytes is longer than 65507, the most one datagram holds' \
 	    mcast-send -m "$long" -c 1 -i 0 -p 9
-	bad_input 2 'netdemo: mcast-send: --message: 70000 bytes is longer than 65476, the most one datagram holds with --seq' \
+	usage_error 'netdemo: mcast-send: --message: 70000 bytes is longer than 65476, the most one datagram holds with --seq' \
 	    mcast-send --seq -m "$long" -c 1 -i 0 -p 9
-	bad_input 2 'netdemo: udp-send: --message: 65477 bytes is longer than 65476, the most one datagram holds with --seq' \
+	usage_error 'netdemo: udp-send: --message: 65477 bytes is longer than 65476, the most one datagram holds with --seq' \
 	    udp-send --seq -m "${long:0:65477}" -c 1 -i 0 -p 9
 	# What fits goes whole; --size cuts as asked, without an error.
 	start_server udp-recv -f json -b 70000 -c 3 -w 10
@@ -122,9 +122,9 @@ xs() {
 
 @test "9 udp-recv -f hex: a zero-length datagram is one line, 00000000 ... ||" {
 	start_server udp-recv -f hex -c 2 -w 10
-	: >"$(scratch empty)"
-	printf 'Hi' >"$(scratch hi)"
-	dg_send 127.0.0.1 "$PORT" "$(scratch empty)" "$(scratch hi)"
+	: >"$T/empty"
+	printf 'Hi' >"$T/hi"
+	dg_send 127.0.0.1 "$PORT" "$T/empty" "$T/hi"
 	expect_exit 0 "$SERVER_PID"
 	cat "$SERVER_OUT"
 	[ "$(wc -l <"$SERVER_OUT")" -eq 2 ]
@@ -153,7 +153,7 @@ xs() {
 	sleep 1 # ground truth: idle time before the first datagram
 	timeout 10 "$ND" udp-send -c 5 -i 0.05 -s 100 -q -p "$text_port"
 	timeout 10 "$ND" udp-send -c 5 -i 0.05 -s 100 -q -p "$PORT" \
-	    --stats -f json >"$(scratch send.json)"
+	    --stats -f json >"$T/send.json"
 	# Idle after the last datagram: -w 3.
 	expect_exit 0 "$text_pid"
 	expect_exit 0 "$SERVER_PID"
@@ -164,7 +164,7 @@ xs() {
 	    'close(s["bytes_per_s"] * s["duration_s"], 400, 0.02)' \
 	    's["elapsed_s"] >= 3.9' 's["duration_s"] < 1'
 	# The sender: n-1 intervals too, and its elapsed time.
-	hd expect "$(scratch send.json)" 's["messages"] == 5' \
+	hd expect "$T/send.json" 's["messages"] == 5' \
 	    'between(s["messages_per_s"], 15, 25)' \
 	    'close(s["messages_per_s"] * s["duration_s"], 4, 0.02)' \
 	    's["elapsed_s"] >= s["duration_s"]'
@@ -297,10 +297,10 @@ xs() {
 @test "13 --seq -m hello in json: len 5, wire_len 36, seq 0, data hello, in udp-send and udp-recv" {
 	start_server udp-recv --seq -c 1 -w 10 -f json --stats
 	timeout 10 "$ND" udp-send --seq -m hello -c 1 -f json --stats \
-	    -p "$PORT" >"$(scratch send.json)"
+	    -p "$PORT" >"$T/send.json"
 	expect_exit 0 "$SERVER_PID"
 	local f
-	for f in "$(scratch send.json)" "$SERVER_OUT"; do
+	for f in "$T/send.json" "$SERVER_OUT"; do
 		hd expect "$f" 'len(m) == 1' 'm[0]["len"] == 5' \
 		    'm[0]["wire_len"] == 36' 'm[0]["seq"] == 0' \
 		    'm[0]["data"] == "hello"' 's["messages"] == 1' \

@@ -56,7 +56,7 @@ idle_cpu() {
 	sock_port "$rcv" udp 07
 	idle_cpu "$rcv"
 	timeout -k 2 10 "$ND" udp-send -p "$PORT" -c 2 -i 0 -q
-	expect_status 0 "$rcv" 50
+	expect_exit 0 "$rcv" 50
 }
 
 @test "mcast-recv -c 1 <&- 2>&-: idle without spinning, exit 0 after one datagram" {
@@ -67,7 +67,7 @@ idle_cpu() {
 	idle_cpu "$rcv"
 	# Its join cannot be seen from here: send until it has one.
 	start_bg snd "$ND" mcast-send -p "$PORT" -i 0.1 -c 100 -q
-	expect_status 0 "$rcv" 50
+	expect_exit 0 "$rcv" 50
 	grep -qE '^Hello world : [0-9]+$' "$T/rcv.out"
 	[ "$(wc -l <"$T/rcv.out")" -eq 1 ]
 }
@@ -134,10 +134,9 @@ connect_nonblock() {
 	    --delay 0.001 --pipe-size 4096 --limit 30 -- \
 	    "$ND" udp-recv --stats -w 1 --port 0
 	local rcv=$BG_PID
-	wait_for_line "$T/rcv.err" 'listening on '
-	PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/rcv.err")
+	PORT=$(listen_port "$T/rcv.err")
 	timeout -k 2 10 "$ND" udp-send -p "$PORT" -c 3000 -i 0.0002 -s 200 -q
-	expect_status 0 "$rcv" 150
+	expect_exit 0 "$rcv" 150
 	cat "$T/rcv.out" "$T/rcv.err" >&2
 	local n lines
 	n=$(sed -nE 's/^netdemo: udp-recv: summary: ([0-9]+) messages, .*/\1/p' \
@@ -157,12 +156,11 @@ serve_nonblock() {
 	start_bg srv "$PYTHON" "$HIO" slowread "$T/data" --chunk 16384 \
 	    --limit 30 -- "$ND" tcp-serve -f raw -c 1 "$@" --port 0
 	local srv=$BG_PID
-	wait_for_line "$T/srv.err" 'listening on '
-	PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/srv.err")
+	PORT=$(listen_port "$T/srv.err")
 	start_in c1 "$T/in" "$ND" tcp-connect -p "$PORT"
 	local c1=$BG_PID
-	expect_status 0 "$c1" 150
-	expect_status 0 "$srv" 50
+	expect_exit 0 "$c1" 150
+	expect_exit 0 "$srv" 50
 	cat "$T/srv.out" "$T/srv.err" >&2
 	cmp "$T/in" "$T/c1.out"
 	cmp "$T/in" "$T/data"

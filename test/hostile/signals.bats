@@ -28,25 +28,18 @@ start_out() {
 	start_bg "$name" sh -c 'o=$1; shift; exec "$@" >"$o"' sh "$out" "$@"
 }
 
-# port_of FILE: the port of the "listening on" line in FILE (waited for).
-port_of() {
-	wait_for_line "$1" 'listening on ' || return 1
-	PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$1" |
-	    head -n 1)
-	[ -n "$PORT" ]
-}
-
 # flood_udp HOLD: send 1000-byte datagrams to 127.0.0.1:$PORT, 100 at a
-# time, until HOLD (a hold_fifo report) says "full" (at most 50 rounds);
-# then 100 more, which the receiver is left trying to write out.
+# time, until HOLD (a hold_fifo report) says "full" (at most 100 rounds,
+# for a loaded machine); then 100 more, which the receiver is left trying
+# to write out.
 flood_udp() {
 	local i
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < 100; i++)); do
 		grep -qx full "$1" && break
 		timeout -k 2 5 "$ND" udp-send -p "$PORT" -c 100 -i 0 -s 1000 -q
 		sleep 0.05
 	done
-	wait_for_line "$1" '^full$' || return 1
+	wait_for_line "$1" '^full$' 100 || return 1
 	timeout -k 2 5 "$ND" udp-send -p "$PORT" -c 100 -i 0 -s 1000 -q
 }
 
@@ -56,10 +49,10 @@ flood_udp() {
 	hold_fifo out
 	start_out nd "$T/out.fifo" "$ND" udp-recv --stats --port 0
 	local nd=$BG_PID
-	port_of "$T/nd.err"
+	PORT=$(listen_port "$T/nd.err")
 	flood_udp "$T/out.hold.out"
 	kill -s TERM "$nd"
-	expect_status 0 "$nd" 20
+	expect_exit 0 "$nd" 20
 	grep -qE '^netdemo: udp-recv: summary: [0-9]+ messages, ' "$T/nd.err"
 }
 
@@ -71,13 +64,13 @@ flood_udp() {
 	start_bg nd sh -c 'o=$1 e=$2; shift 2; exec "$@" >"$o" 2>"$e"' sh \
 	    "$T/out.fifo" "$T/err.fifo" "$ND" udp-recv --stats --port 0
 	local nd=$BG_PID
-	port_of "$T/err.hold.out"
+	PORT=$(listen_port "$T/err.hold.out")
 	wait_for_line "$T/err.hold.out" '^full$'
 	flood_udp "$T/out.hold.out"
 	kill -s TERM "$nd"
 	# 1 s for the signal, and at most 1 s more for a summary that
 	# cannot be written.
-	expect_status 0 "$nd" 30
+	expect_exit 0 "$nd" 30
 }
 
 # serve_blocked SIG ARGS...: tcp-serve ARGS --stats -f raw with standard
@@ -91,11 +84,11 @@ serve_blocked() {
 	start_out srv "$T/out.fifo" "$ND" tcp-serve --stats -f raw "$@" \
 	    --port 0
 	local srv=$BG_PID
-	port_of "$T/srv.err"
+	PORT=$(listen_port "$T/srv.err")
 	start_in c1 "$T/in" "$ND" tcp-connect -p "$PORT"
 	wait_for_line "$T/out.hold.out" '^full$'
 	kill -s "$sig" "$srv"
-	expect_status 0 "$srv" 20
+	expect_exit 0 "$srv" 20
 	grep -qE '^netdemo: tcp-serve: summary: ' "$T/srv.err"
 }
 
@@ -118,14 +111,14 @@ serve_blocked() {
 	start_out srv "$T/out.fifo" "$ND" tcp-serve --poll -f raw -c 1 \
 	    --port 0
 	local srv=$BG_PID
-	port_of "$T/srv.err"
+	PORT=$(listen_port "$T/srv.err")
 	start_in c1 "$T/in" "$ND" tcp-connect -p "$PORT"
 	local c1=$BG_PID
 	wait_for_line "$T/out.hold.out" '^full$'
 	kill -0 "$c1"
 	touch "$T/go"
-	expect_status 0 "$c1" 100
-	expect_status 0 "$srv" 50
+	expect_exit 0 "$c1" 100
+	expect_exit 0 "$srv" 50
 	wait_for_line "$T/out.hold.out" '^drained '
 	cmp "$T/in" "$T/c1.out"
 	cmp "$T/in" "$T/drained"
@@ -144,7 +137,7 @@ connect_blocked() {
 	local c1=$BG_PID
 	wait_for_line "$T/out.hold.out" '^full$'
 	kill -s "$sig" "$c1"
-	expect_status 0 "$c1" 20
+	expect_exit 0 "$c1" 20
 	kill -0 "$SERVER_PID"
 }
 
@@ -163,7 +156,7 @@ connect_blocked() {
 	local snd=$BG_PID
 	wait_for_line "$T/out.hold.out" '^full$'
 	kill -s TERM "$snd"
-	expect_status 0 "$snd" 20
+	expect_exit 0 "$snd" 20
 }
 
 # --- 2. repeated warnings are rate-limited ----------------------------------
@@ -180,7 +173,7 @@ more_re='^netdemo: tcp-serve: turned away: [0-9]+ more like this$'
 	away=$(sed -n 's/^turned away \([0-9]*\) silent 0$/\1/p' <<<"$output")
 	[ "$away" -ge 600 ]
 	kill -s TERM "$SERVER_PID"
-	expect_status 0 "$SERVER_PID" 20
+	expect_exit 0 "$SERVER_PID" 20
 	# Every turned-away line is one of the two forms; the shown ones plus
 	# the counted ones are the clients turned away, no more, no less.
 	grep 'turned away' "$SERVER_ERR" >"$T/away" || true
@@ -208,7 +201,7 @@ more_re='^netdemo: tcp-serve: turned away: [0-9]+ more like this$'
 	start_bg srv sh -c 'e=$1; shift; exec "$@" 2>"$e"' sh "$T/err.fifo" \
 	    "$ND" tcp-serve --poll --max-clients 1 --port 0
 	local srv=$BG_PID
-	port_of "$T/err.hold.out"
+	PORT=$(listen_port "$T/err.hold.out")
 	# 1200 lines of 70 bytes would fill the 64 KiB pipe and freeze the
 	# server; each client waits at most 2 s to be turned away.
 	run timeout -k 2 60 "$PYTHON" "$HIO" flood 127.0.0.1 "$PORT" 1200
@@ -217,7 +210,7 @@ more_re='^netdemo: tcp-serve: turned away: [0-9]+ more like this$'
 	[[ $output =~ 'turned away '[0-9]+' silent 0' ]]
 	[[ $output == *'echo after: ok'* ]]
 	kill -s TERM "$srv"
-	expect_status 0 "$srv" 20
+	expect_exit 0 "$srv" 20
 }
 
 # --- 16. the summary on the odd ways a run ends -----------------------------
@@ -228,10 +221,10 @@ more_re='^netdemo: tcp-serve: turned away: [0-9]+ more like this$'
 	local head=$BG_PID
 	start_out nd "$T/pipe" "$ND" udp-recv --stats --port 0
 	local nd=$BG_PID
-	port_of "$T/nd.err"
+	PORT=$(listen_port "$T/nd.err")
 	timeout -k 2 10 "$ND" udp-send -p "$PORT" -c 20 -i 0.05 -q
-	expect_status 0 "$head" 50
-	expect_status 0 "$nd" 50
+	expect_exit 0 "$head" 50
+	expect_exit 0 "$nd" 50
 	[ "$(cat "$T/head.out")" = 'Hello world : 0' ]
 	cat "$T/nd.err" >&2
 	grep -qE '^netdemo: udp-recv: summary: [0-9]+ messages, ' "$T/nd.err"
@@ -247,7 +240,7 @@ more_re='^netdemo: tcp-serve: turned away: [0-9]+ more like this$'
 	# Wait until its SYN is out (SYN_SENT), unanswered.
 	timeout -k 2 10 "$PYTHON" "$HIO" sockwait "$c1" tcp 02
 	kill -s INT "$c1"
-	expect_status 0 "$c1" 20
+	expect_exit 0 "$c1" 20
 	cat "$T/c1.err" >&2
 	grep -qE '^netdemo: tcp-connect: summary: 0 messages, 0 bytes in ' \
 	    "$T/c1.err"

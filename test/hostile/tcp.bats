@@ -54,7 +54,7 @@ last_line_is() {
 	# At least the 10 bytes the server read were sent.
 	[ "$n" -gt 0 ]
 	[ "$n" -le $((50 * MiB - 10)) ]
-	expect_status 0 "$PEER_PID" 50
+	expect_exit 0 "$PEER_PID" 50
 }
 
 @test "server says ok and closes after 10 bytes: 50 MB pipe in, ok out, exit 1, the byte sending stopped at" {
@@ -70,7 +70,7 @@ last_line_is() {
 	n=${BASH_REMATCH[3]}
 	[ "$n" -ge 10 ]
 	[ "$n" -lt $((50 * MiB)) ]
-	expect_status 0 "$PEER_PID" 50
+	expect_exit 0 "$PEER_PID" 50
 }
 
 @test "server says ok and closes after 10 bytes, --stats: the summary comes before the not-sent line" {
@@ -86,7 +86,7 @@ last_line_is() {
 	nl=$(wc -l <"$T/err")
 	head -n $((nl - 1)) "$T/err" |
 	    grep -qE '^netdemo: tcp-connect: summary: [0-9]+ messages, 3 bytes in '
-	expect_status 0 "$PEER_PID" 50
+	expect_exit 0 "$PEER_PID" 50
 }
 
 # --- item 5: the server half-closes at once but keeps reading -----------------
@@ -102,7 +102,7 @@ last_line_is() {
 	[ "$st" -eq 0 ]
 	[ ! -s "$T/out" ]
 	[ ! -s "$T/err" ]
-	expect_status 0 "$PEER_PID" 100
+	expect_exit 0 "$PEER_PID" 100
 	grep -qx "read $((3 * MiB))" "$T/srv.out"
 }
 
@@ -116,7 +116,7 @@ last_line_is() {
 	[ "$st" -eq 0 ]
 	[ ! -s "$T/out" ]
 	[ ! -s "$T/err" ]
-	expect_status 0 "$PEER_PID" 100
+	expect_exit 0 "$PEER_PID" 100
 	grep -qx "read $((32 * MiB))" "$T/srv.out"
 }
 
@@ -141,12 +141,12 @@ slow_drain() {
 	idle=$BG_PID
 	wait_for_line "$T/idle.out" '^port [0-9]+$'
 	iport=$(sed -n 's/^port \([0-9][0-9]*\)$/\1/p' "$T/idle.out")
-	expect_status 0 "$slow" 150 || {
+	expect_exit 0 "$slow" 150 || {
 		cat "$T/slow.out" "$SERVER_ERR" >&2
 		return 1
 	}
 	grep -qE '^ok 6000000 in [0-9.]+ s$' "$T/slow.out"
-	expect_status 0 "$idle" 150 || {
+	expect_exit 0 "$idle" 150 || {
 		cat "$T/idle.out" "$SERVER_ERR" >&2
 		return 1
 	}
@@ -176,21 +176,6 @@ slow_drain() {
 
 # --- item 15: user values in messages are escaped -----------------------------
 
-# one_line STATUS WANT CMD...: CMD exits STATUS with nothing on standard
-# output and exactly the line WANT on standard error.
-one_line() {
-	local want_st=$1 want=$2
-	shift 2
-	run --separate-stderr timeout 5 "$@"
-	if [ "$status" -ne "$want_st" ] || [ -n "$output" ] ||
-	    [ "$stderr" != "$want" ]; then
-		echo "$*: status $status (want $want_st)" >&2
-		printf 'stdout: %q\nstderr: %q\nwant:   %q\n' "$output" \
-		    "$stderr" "$want" >&2
-		return 1
-	fi
-}
-
 # one_line_starting STATUS PREFIX CMD...: CMD exits STATUS, nothing on
 # standard output, and one line on standard error that starts with PREFIX
 # and holds no control character or invalid byte.
@@ -210,32 +195,32 @@ one_line_starting() {
 }
 
 @test "-p with a newline: one line with \\n, exit 2; a forged 'listening on' line cannot get out" {
-	one_line 2 'netdemo: tcp-serve: --port 48100\nnetdemo: x: not a number' \
-	    "$ND" tcp-serve -p $'48100\nnetdemo: x'
-	one_line 2 'netdemo: tcp-serve: --port 48100\nnetdemo: tcp-serve: listening on 127.0.0.1:48100: not a number' \
-	    "$ND" tcp-serve -p $'48100\nnetdemo: tcp-serve: listening on 127.0.0.1:48100'
+	usage_error 'netdemo: tcp-serve: --port 48100\nnetdemo: x: not a number' \
+	    tcp-serve -p $'48100\nnetdemo: x'
+	usage_error 'netdemo: tcp-serve: --port 48100\nnetdemo: tcp-serve: listening on 127.0.0.1:48100: not a number' \
+	    tcp-serve -p $'48100\nnetdemo: tcp-serve: listening on 127.0.0.1:48100'
 }
 
 @test "-p with an escape sequence: ESC appears as \\x1b" {
-	one_line 2 'netdemo: tcp-serve: --port 48100\x1b[31mred\x1b[0m: not a number' \
-	    "$ND" tcp-serve -p $'48100\e[31mred\e[0m'
-	one_line 2 'netdemo: tcp-connect: --port 1\x1b]0;title\x07: not a number' \
-	    "$ND" tcp-connect -p $'1\e]0;title\a'
+	usage_error 'netdemo: tcp-serve: --port 48100\x1b[31mred\x1b[0m: not a number' \
+	    tcp-serve -p $'48100\e[31mred\e[0m'
+	usage_error 'netdemo: tcp-connect: --port 1\x1b]0;title\x07: not a number' \
+	    tcp-connect -p $'1\e]0;title\a'
 }
 
 @test "tab, CR, backslash, invalid bytes in option values are escaped as text does" {
-	one_line 2 'netdemo: tcp-serve: --max-clients 1\tx: not a number' \
-	    "$ND" tcp-serve --max-clients $'1\tx'
-	one_line 2 'netdemo: tcp-serve: --count 1\rx: not a number' \
-	    "$ND" tcp-serve -c $'1\rx'
-	one_line 2 'netdemo: tcp-connect: --bufsize 1\\x: not a number' \
-	    "$ND" tcp-connect -b '1\x'
-	one_line 2 'netdemo: tcp-serve: --backlog 1\nx: not a number' \
-	    "$ND" tcp-serve --backlog $'1\nx'
-	one_line 2 'netdemo: tcp-serve: --timeout 1\x1bx: not a number' \
-	    "$ND" tcp-serve -w $'1\ex'
-	one_line 2 'netdemo: tcp-connect: --port 1\xff2: not a number' \
-	    "$ND" tcp-connect -p $'1\xff2'
+	usage_error 'netdemo: tcp-serve: --max-clients 1\tx: not a number' \
+	    tcp-serve --max-clients $'1\tx'
+	usage_error 'netdemo: tcp-serve: --count 1\rx: not a number' \
+	    tcp-serve -c $'1\rx'
+	usage_error 'netdemo: tcp-connect: --bufsize 1\\x: not a number' \
+	    tcp-connect -b '1\x'
+	usage_error 'netdemo: tcp-serve: --backlog 1\nx: not a number' \
+	    tcp-serve --backlog $'1\nx'
+	usage_error 'netdemo: tcp-serve: --timeout 1\x1bx: not a number' \
+	    tcp-serve -w $'1\ex'
+	usage_error 'netdemo: tcp-connect: --port 1\xff2: not a number' \
+	    tcp-connect -p $'1\xff2'
 }
 
 # The host names hold control bytes: the resolver refuses them without

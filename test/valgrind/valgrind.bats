@@ -27,15 +27,9 @@ vg_clean() {
 	return "$bad"
 }
 
-# start_vg_server MODE ARGS: like start_server, under valgrind (slow start).
+# start_vg_server MODE ARGS: start_server under valgrind (slow to start).
 start_vg_server() {
-	local name="vgserver${#ND_PIDS[@]}"
-	start_bg "$name" "$VG" "$@" --port 0
-	SERVER_PID=$BG_PID
-	SERVER_ERR=$BATS_TEST_TMPDIR/$name.err
-	SERVER_OUT=$BATS_TEST_TMPDIR/$name.out
-	wait_for_line "$SERVER_ERR" 'listening on ' 300 || return 1
-	PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$SERVER_ERR" | head -n 1)
+	start_server_cmd 300 "$VG" "$@" --port 0
 }
 
 serve_echo_then_sigint() {
@@ -119,9 +113,8 @@ serve_echo_then_sigint() {
 # standard output is blocked, rate-limited warnings, closed std fds.
 
 @test "valgrind: tcp-connect, server says ok and closes early: reply kept, exit 1, clean" {
-	local py rc=0
-	py=$(command -v python3)
-	start_bg okserver "$py" "$ND_TOOLS/hostile_tcp.py" okserver
+	local rc=0
+	start_bg okserver "$PYTHON" "$ND_TOOLS/hostile_tcp.py" okserver
 	wait_for_line "$BATS_TEST_TMPDIR/okserver.out" '^port [0-9]+$'
 	PORT=$(sed -n 's/^port //p' "$BATS_TEST_TMPDIR/okserver.out")
 	head -c 8000000 /dev/zero >"$BATS_TEST_TMPDIR/in"
@@ -154,34 +147,26 @@ serve_echo_then_sigint() {
 }
 
 @test "valgrind: udp-recv with standard output blocked, then SIGTERM" {
-	local py rc=0
-	py=$(command -v python3)
-	start_bg hold "$py" "$ND_TOOLS/hostile_io.py" hold "$BATS_TEST_TMPDIR/fifo"
-	wait_for_line "$BATS_TEST_TMPDIR/hold.out" '^ready$' 100
-	start_bg vgrecv sh -c 'exec "$1" udp-recv --stats -p 0 >"$2"' sh "$VG" \
+	local rc=0
+	start_bg hold "$PYTHON" "$ND_TOOLS/hostile_io.py" hold \
 	    "$BATS_TEST_TMPDIR/fifo"
-	SERVER_PID=$BG_PID
-	wait_for_line "$BATS_TEST_TMPDIR/vgrecv.err" 'listening on ' 300
-	PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' \
-	    "$BATS_TEST_TMPDIR/vgrecv.err")
+	wait_for_line "$BATS_TEST_TMPDIR/hold.out" '^ready$' 100
+	start_server_cmd 300 sh -c 'exec "$1" udp-recv --stats -p 0 >"$2"' sh \
+	    "$VG" "$BATS_TEST_TMPDIR/fifo"
 	"$REAL" udp-send -p "$PORT" -q -i 0.0005 -c 400 -s 1000
 	wait_for_line "$BATS_TEST_TMPDIR/hold.out" '^full$' 100
 	stop_pid "$SERVER_PID" TERM || rc=$?
 	[ "$rc" -eq 0 ]
-	grep -q 'summary: ' "$BATS_TEST_TMPDIR/vgrecv.err"
+	grep -q 'summary: ' "$SERVER_ERR"
 	vg_clean
 }
 
 @test "valgrind: tcp-serve --max-clients 1 turning clients away, closed stdin and stdout" {
 	local i rc=0
-	start_bg vgserve sh -c 'exec "$1" tcp-serve --poll --max-clients 1 -p 0 <&- >&-' \
-	    sh "$VG"
-	SERVER_PID=$BG_PID
-	SERVER_ERR=$BATS_TEST_TMPDIR/vgserve.err
-	wait_for_line "$SERVER_ERR" 'listening on ' 300
-	PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$SERVER_ERR")
+	start_server_cmd 300 sh -c \
+	    'exec "$1" tcp-serve --poll --max-clients 1 -p 0 <&- >&-' sh "$VG"
 	# One client held open, so that the others are turned away.
-	start_bg first "$(command -v python3)" "$ND_TOOLS/hostile_tcp.py" idle \
+	start_bg first "$PYTHON" "$ND_TOOLS/hostile_tcp.py" idle \
 	    127.0.0.1 "$PORT" 60
 	wait_for_line "$BATS_TEST_TMPDIR/first.out" '^port ' 100
 	for ((i = 0; i < 20; i++)); do
