@@ -35,22 +35,15 @@ Every wait is bounded; stdlib only.
 """
 
 import os
-import resource
 import selectors
 import socket
 import sys
 import threading
 import time
 
-
-def family_of(host):
-    return socket.AF_INET6 if ":" in host else socket.AF_INET
-
-
-def raise_nofile(n):
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < n:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (min(n, hard), hard))
+# The house's TCP peer helpers (same directory).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peer import family_of, raise_nofile  # noqa: E402
 
 
 def listen_one(host):
