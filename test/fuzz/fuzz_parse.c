@@ -35,8 +35,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char s[512];
 	struct sockaddr_storage g, src;
-	volatile int fam = 0;
-	int rc;
+	const char *why = NULL;
+	unsigned char raw[16];
+	int fam;
 
 	if (size >= sizeof(s))
 		return 0;
@@ -47,27 +48,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_number(s, 0, 1e9, true);			/* --timeout */
 	check_number(s, 0, 100, true);			/* --max-loss */
 
-	err_exit_hook = fuzz_exit;
-	if ((rc = setjmp(fuzz_jmp)) != 0) {
-		FUZZ_ASSERT(rc - 1 == ND_EXIT_USAGE);
-		if (fam == 0)
-			return 0;
-	} else {
-		fam = mcast_group(s, AF_UNSPEC, &g);
-		FUZZ_ASSERT(g.ss_family == fam);
-		if (fam == AF_INET)
-			FUZZ_ASSERT(IN_MULTICAST(ntohl(((struct sockaddr_in *)
-			    &g)->sin_addr.s_addr)));
-		else
-			FUZZ_ASSERT(IN6_IS_ADDR_MULTICAST(&((struct
-			    sockaddr_in6 *)&g)->sin6_addr));
+	if ((fam = mcast_group(s, AF_UNSPEC, &g, &why)) < 0) {
+		FUZZ_ASSERT(why != NULL);
+		return 0;
 	}
-	if (fam != 0 && setjmp(fuzz_jmp) == 0) {
-		unsigned char raw[16];
-
-		/* The same string as a source: accepted only in its family. */
-		mcast_source(s, fam, &src);
-		FUZZ_ASSERT(inet_pton(fam, s, raw) == 1);
-	}
+	FUZZ_ASSERT(g.ss_family == fam);
+	if (fam == AF_INET)
+		FUZZ_ASSERT(IN_MULTICAST(ntohl(((struct sockaddr_in *)
+		    &g)->sin_addr.s_addr)));
+	else
+		FUZZ_ASSERT(IN6_IS_ADDR_MULTICAST(&((struct sockaddr_in6 *)
+		    &g)->sin6_addr));
+	/* The same string as a source: accepted, in its family only. */
+	FUZZ_ASSERT(mcast_source(s, fam, &src) == 0);
+	FUZZ_ASSERT(inet_pton(fam, s, raw) == 1);
+	FUZZ_ASSERT(mcast_source(s, fam == AF_INET ? AF_INET6 : AF_INET,
+	    &src) < 0);
 	return 0;
 }
