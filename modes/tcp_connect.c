@@ -132,26 +132,44 @@ recv_over(struct conn *c, int err)
 	c->rcv_eof = true;
 }
 
+/* The pipe to standard output: false when that ended the run. */
+static bool
+splice_out(struct conn *c, bool wait)
+{
+	if (zc_splice_out(&c->zp, STDOUT_FILENO, wait) == 0)
+		return true;
+	if (errno == EPIPE)
+		out_reader_gone();
+	else if (errno != EINTR)
+		nd_err(ND_EXIT_RUN, "write standard output");
+	return false;
+}
+
 /*
- * Raw output to a pipe or a file: socket to pipe in the kernel, and on to
- * standard output when it takes it (on_stdout), no copy through here.
+ * Raw output to a pipe or a file: socket to pipe to standard output in
+ * the kernel, no copy through here; a burst while standard output takes
+ * it all at once, else on_stdout moves the rest when it can.
  */
 static void
 splice_in(struct conn *c)
 {
-	ssize_t n;
+	for (int i = 0; i < IO_BURST && c->zp.fill == 0; i++) {
+		ssize_t n = zc_splice_in(&c->zp, c->fd, ZC_CHUNK);
 
-	do
-		n = zc_splice_in(&c->zp, c->fd, ZC_CHUNK);
-	while (n < 0 && errno == EINTR && !sig_ending());
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		return;
-	if (n <= 0) {
-		recv_over(c, n < 0 ? errno : 0);
-		return;
+		if (n < 0 && errno == EINTR && !sig_ending())
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR))
+			return;
+		if (n <= 0) {
+			recv_over(c, n < 0 ? errno : 0);
+			return;
+		}
+		moved(c, n);
+		stats_count(&c->st, (uint64_t)n);
+		if (!splice_out(c, false))
+			return;
 	}
-	moved(c, n);
-	stats_count(&c->st, (uint64_t)n);
 }
 
 /* Drain what has arrived: one wakeup, several reads. */
@@ -211,15 +229,11 @@ on_stdout(struct loop *l, int fd, unsigned rev, void *arg)
 
 	(void)l;
 	(void)rev;
+	(void)fd;
 	if (!c->zc_out)
 		out_flush_some();
-	else if (zc_splice_out(&c->zp, fd, false) < 0) {
-		if (errno == EPIPE)
-			out_reader_gone();
-		else if (errno != EINTR)
-			nd_err(ND_EXIT_RUN, "write standard output");
+	else if (!splice_out(c, false))
 		return;
-	}
 	steer(c);
 }
 
@@ -304,13 +318,8 @@ conn_setup(struct conn *c, const struct nd_args *a)
 static void
 conn_drain(struct conn *c)
 {
-	if (c->zc_out && zc_splice_out(&c->zp, STDOUT_FILENO, true) < 0 &&
-	    errno != EINTR) {
-		if (errno == EPIPE)
-			out_reader_gone();
-		else
-			nd_err(ND_EXIT_RUN, "write standard output");
-	}
+	if (c->zc_out)
+		(void)splice_out(c, true);
 	out_flush();
 }
 
