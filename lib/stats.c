@@ -26,6 +26,17 @@ stats_start(struct stats *s, struct seqset *seq)
 }
 
 void
+stats_sent(struct stats *s, uint64_t n, long long began_ns)
+{
+	if (n == 0)
+		return;
+	if (s->sent == 0)
+		s->sent_first_ns = began_ns;
+	s->sent_last_ns = clock_ns();
+	s->sent += n;
+}
+
+void
 stats_count(struct stats *s, uint64_t n)
 {
 	long long now = clock_ns();
@@ -151,6 +162,33 @@ rates_of(const struct stats *s, struct rates *r)
 	r->bps = r->valid ? (double)(s->bytes - s->first_bytes) / r->active : 0;
 }
 
+/*
+ * A TCP client's sending side: its bytes over the sending period, from
+ * the start of the first send to the end of the last; -1 without one.
+ */
+static double
+sent_rate(const struct stats *s, double *secs)
+{
+	*secs = s->sent ? (double)(s->sent_last_ns - s->sent_first_ns) / 1e9 :
+	    0;
+	return *secs > 0 ? (double)s->sent / *secs : -1;
+}
+
+static int
+json_client(char *d, size_t cap, const struct stats *s)
+{
+	double secs, rate = sent_rate(s, &secs);
+	char r[32];
+
+	if (rate >= 0)
+		snprintf(r, sizeof(r), "%.3f", rate);
+	else
+		snprintf(r, sizeof(r), "null");
+	return snprintf(d, cap, ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%"
+	    PRIu64 ",\"sent_duration_s\":%.6f,\"bytes_out_per_s\":%s",
+	    s->bytes, s->sent, secs, r);
+}
+
 static void
 print_json(const struct stats *s, const struct rates *r,
     const struct seqsum *q)
@@ -176,6 +214,8 @@ print_json(const struct stats *s, const struct rates *r,
 		    ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64,
 		    s->clients_served, s->peak_clients, s->bytes_in,
 		    s->bytes_out);
+	if (s->client)
+		n += (size_t)json_client(line + n, sizeof(line) - n, s);
 	if (q != NULL)
 		n += (size_t)json_seq(line + n, sizeof(line) - n, q);
 	snprintf(line + n, sizeof(line) - n, "}");
@@ -211,6 +251,20 @@ print_seq_text(const struct seqsum *q)
 		    q->lat_max, q->jitter);
 }
 
+static void
+print_client_text(const struct stats *s)
+{
+	double secs, rate = sent_rate(s, &secs);
+
+	if (rate >= 0)
+		nd_warnx("summary: %" PRIu64 " bytes sent in %.3f s (%.0f "
+		    "bytes/s), %" PRIu64 " bytes received", s->sent, secs, rate,
+		    s->bytes);
+	else
+		nd_warnx("summary: %" PRIu64 " bytes sent, %" PRIu64 " bytes "
+		    "received", s->sent, s->bytes);
+}
+
 void
 stats_print(const struct stats *s, enum out_format fmt)
 {
@@ -242,6 +296,8 @@ stats_print(const struct stats *s, enum out_format fmt)
 		    " at once, %" PRIu64 " bytes in, %" PRIu64 " bytes out",
 		    s->clients_served, s->peak_clients, s->bytes_in,
 		    s->bytes_out);
+	if (s->client)
+		print_client_text(s);
 	if (q != NULL)
 		print_seq_text(q);
 }

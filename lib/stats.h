@@ -54,6 +54,9 @@ struct stats {
 	uint64_t	 bytes;		/* on the wire (--seq headers too) */
 	uint64_t	 first_bytes;	/* of the first message */
 	bool		 tcp;		/* print the tcp-serve counters */
+	bool		 client;	/* print what a TCP client sent */
+	uint64_t	 sent;		/* client: bytes sent */
+	long long	 sent_first_ns, sent_last_ns;	/* sending began, ended */
 	uint64_t	 clients_served;
 	uint64_t	 peak_clients;
 	uint64_t	 bytes_in, bytes_out;
@@ -65,6 +68,12 @@ void		stats_start(struct stats *s, struct seqset *seq);
 
 /* Count one message of n bytes, now. */
 void		stats_count(struct stats *s, uint64_t n);
+
+/*
+ * A TCP client sent n bytes in a call that began at began_ns and ends now:
+ * the sending rate is over the period from the first such start.
+ */
+void		stats_sent(struct stats *s, uint64_t n, long long began_ns);
 
 
 /* The stream of sender from: found or added; NULL when the set is full. */

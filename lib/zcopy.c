@@ -5,6 +5,8 @@
 #include <sys/sendfile.h>
 #endif
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -119,6 +121,17 @@ zc_splice_out(struct zc_pipe *p, int fd, bool wait)
 	return -1;
 }
 #endif
+
+bool
+zc_splice_fits(int fd)
+{
+	struct stat sb;
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || (fl & O_APPEND) || fstat(fd, &sb) < 0)
+		return false;
+	return S_ISFIFO(sb.st_mode) || S_ISREG(sb.st_mode);
+}
 
 void
 zc_pipe_close(struct zc_pipe *p)

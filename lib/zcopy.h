@@ -20,6 +20,9 @@ struct zc_pipe {
 /* Send up to max bytes of file (from its offset) on sock; as sendfile(2). */
 ssize_t	zc_sendfile(int sock, int file, size_t max);
 
+/* fd can take splice(2): a pipe, or a file not opened for appending. */
+bool	zc_splice_fits(int fd);
+
 /* Make the pipe; -1 with errno (ENOSYS off Linux). */
 int	zc_pipe_open(struct zc_pipe *p);
 void	zc_pipe_close(struct zc_pipe *p);

@@ -7,10 +7,8 @@
  * server, and a slow standard output stalls only the receiving side.
  */
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,18 +101,27 @@ moved(struct conn *c, long long n)
 		c->last_ms = clock_ms();
 }
 
+/* n bytes went to the server in a call that began at t0. */
+static void
+sent(struct conn *c, long long n, long long t0)
+{
+	moved(c, n);
+	if (n > 0)
+		stats_sent(&c->st, (uint64_t)n, t0);
+}
+
 static void
 on_stdin(struct loop *l, int fd, unsigned rev, void *arg)
 {
 	struct conn *c = arg;
-	long long n = feed_read(&c->in, c->fd);
+	long long t0 = clock_ns(), n = feed_read(&c->in, c->fd);
 
 	(void)l;
 	(void)fd;
 	(void)rev;
 	if (n < 0)
 		nd_err(ND_EXIT_RUN, "read standard input");
-	moved(c, n);
+	sent(c, n, t0);
 	steer(c);
 }
 
@@ -212,8 +219,11 @@ on_sock(struct loop *l, int fd, unsigned rev, void *arg)
 
 	(void)l;
 	(void)fd;
-	if (rev & LOOP_OUT)
-		moved(c, feed_send(&c->in, c->fd));
+	if (rev & LOOP_OUT) {
+		long long t0 = clock_ns();
+
+		sent(c, feed_send(&c->in, c->fd), t0);
+	}
 	if ((rev & LOOP_IN) && c->zc_out)
 		splice_in(c);
 	else if (rev & LOOP_IN)
@@ -282,20 +292,12 @@ conn_verdict(const struct conn *c, int status)
 	return status;
 }
 
-/*
- * splice(2) needs raw bytes, no per-read counting, and an output it can
- * write to: a pipe or a file not opened for appending.
- */
+/* splice(2) needs raw bytes, no per-read counting, and an fd it can use. */
 static bool
 raw_to_splice(const struct nd_args *a)
 {
-	struct stat sb;
-	int fl = fcntl(STDOUT_FILENO, F_GETFL);
-
-	if (a->format != FMT_RAW || a->quiet || a->count > 0 || fl < 0 ||
-	    (fl & O_APPEND) || fstat(STDOUT_FILENO, &sb) < 0)
-		return false;
-	return S_ISFIFO(sb.st_mode) || S_ISREG(sb.st_mode);
+	return a->format == FMT_RAW && !a->quiet && a->count == 0 &&
+	    zc_splice_fits(STDOUT_FILENO);
 }
 
 static void
@@ -337,6 +339,7 @@ tcp_connect_run(const struct nd_args *a)
 	feed_init(&c.in, a->message, (size_t)a->bufsize > STDIN_BUF ?
 	    (size_t)a->bufsize : STDIN_BUF);
 	stats_start(&c.st, NULL);
+	c.st.client = true;
 	c.fd = sock_connect(a->host, a->port, a->family, a->timeout, c.name,
 	    sizeof(c.name));
 	if (c.fd < 0) {

@@ -51,7 +51,10 @@ echo_close(struct client *c, const char *why)
 	char pn[SOCK_NAMELEN];
 
 	if (s->a->verbose)
-		nd_warnx("%s: %s", echo_peer(c, pn, sizeof(pn)), why);
+		nd_warnx("%s: %s: %llu bytes in, %llu bytes out in %.3f s",
+		    echo_peer(c, pn, sizeof(pn)), why, (unsigned long long)c->in,
+		    (unsigned long long)c->out,
+		    (double)(clock_ms() - c->start_ms) / 1000);
 	loop_del(s->l, c->fd);
 	echo_unlink(s, c);
 	echo_free(s, c);
@@ -100,6 +103,7 @@ echo_flush(struct client *c)
 		return false;
 	}
 	c->s->st.bytes_out += (uint64_t)w;
+	c->out += (uint64_t)w;
 	/* A client draining its echo is not idle (--timeout). */
 	if (w > 0)
 		echo_active(c);
@@ -153,6 +157,7 @@ echo_send(struct client *c, const unsigned char *p, size_t n)
 	if (w <= 0)
 		return echo_queue(c, p, n);
 	c->s->st.bytes_out += (uint64_t)w;
+	c->out += (uint64_t)w;
 	echo_active(c);
 	return (size_t)w == n || echo_queue(c, p + w, n - (size_t)w);
 }
@@ -179,6 +184,7 @@ echo_read(struct client *c)
 	}
 	stats_count(&s->st, (uint64_t)n);
 	s->st.bytes_in += (uint64_t)n;
+	c->in += (uint64_t)n;
 	if (!a->quiet) {
 		char pn[SOCK_NAMELEN];
 		struct out_meta m = { .seq = -1, .latency_us = LLONG_MIN };

@@ -113,6 +113,7 @@ accept_one(struct server *s, int fd, const struct sockaddr_storage *ss)
 	c->fd = fd;
 	c->addr = *ss;
 	c->reading = true;
+	c->start_ms = clock_ms();
 	if (loop_add(s->l, fd, LOOP_IN, echo_ready, c) < 0) {
 		/* select: the fd would not fit in an fd_set. */
 		nd_warnx_limited(&full, "%s: turned away: fd %d is past "

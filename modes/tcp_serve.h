@@ -31,6 +31,8 @@ struct client {
 	long long		 outq;		/* send queue then, or -1 */
 	bool			 reading;	/* watched for input */
 	bool			 eof;		/* the client shut down writing */
+	uint64_t		 in, out;	/* its bytes each way, for -v */
+	long long		 start_ms;	/* accepted then */
 };
 
 struct server {

@@ -90,7 +90,7 @@ closed_port() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "$HELLO" ]
 	# The server saw the end of the stream and closed its side.
-	wait_for_line "$SERVER_ERR" '^netdemo: tcp-serve: 127\.0\.0\.1:[0-9]+: closed$'
+	wait_for_line "$SERVER_ERR" '^netdemo: tcp-serve: 127\.0\.0\.1:[0-9]+: closed: 12 bytes in, 12 bytes out in [0-9.]+ s$'
 }
 
 @test "empty standard input: connects, sends nothing, exits 0" {
@@ -160,7 +160,37 @@ closed_port() {
 	    -m "$HELLO"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$HELLO" ]
-	[[ $stderr =~ ^'netdemo: tcp-connect: summary: 1 messages, 11 bytes in '[0-9.]+' s ('.*')'$ ]]
+	[ "$(wc -l <<<"$stderr")" -eq 2 ]
+	[[ $(sed -n 1p <<<"$stderr") =~ ^'netdemo: tcp-connect: summary: 1 messages, 11 bytes in '[0-9.]+' s ('.*')'$ ]]
+	[[ $(sed -n 2p <<<"$stderr") =~ ^'netdemo: tcp-connect: summary: 11 bytes sent'( in [0-9.]+ s \([0-9]+ bytes/s\))?', 11 bytes received'$ ]]
+}
+
+@test "--stats against --sink: every byte sent is counted, with its rate" {
+	start_server tcp-serve --poll --sink -q
+	head -c $((5 * MiB)) /dev/urandom >"$T/in"
+	run --separate-stderr timeout 20 "$ND" tcp-connect --stats -p "$PORT" \
+	    <"$T/in"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	grep -qE "^netdemo: tcp-connect: summary: $((5 * MiB)) bytes sent in [0-9.]+ s \([0-9]+ bytes/s\), 0 bytes received\$" \
+	    <<<"$stderr"
+}
+
+@test "-f json --stats: bytes_in and bytes_out, from a file and from a pipe" {
+	local src
+	start_server tcp-serve --poll -q
+	head -c $((MiB + 7)) /dev/urandom >"$T/in"
+	for src in file pipe; do
+		if [ "$src" = file ]; then
+			timeout 20 "$ND" tcp-connect -f json -q --stats -p "$PORT" \
+			    <"$T/in" >"$T/out.json"
+		else
+			timeout 20 cat "$T/in" | timeout 20 "$ND" tcp-connect \
+			    -f json -q --stats -p "$PORT" >"$T/out.json"
+		fi
+		[ "$(jq -r 'select(.event == "summary") | "\(.bytes_out) \(.bytes_in) \(.bytes)"' \
+		    "$T/out.json")" = "$((MiB + 7)) $((MiB + 7)) $((MiB + 7))" ]
+	done
 }
 
 signal_client() {

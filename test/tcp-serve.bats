@@ -307,10 +307,10 @@ out_of_fds() {
 	    "$SERVER_ERR"
 }
 
-@test "-v reports connections and leaves on standard error" {
+@test "-v reports connections and leaves, each leave with its bytes both ways" {
 	start_server tcp-serve --poll -v
 	hello_ok
-	wait_for_line "$SERVER_ERR" '^netdemo: tcp-serve: 127\.0\.0\.1:[0-9]+: closed$'
+	wait_for_line "$SERVER_ERR" '^netdemo: tcp-serve: 127\.0\.0\.1:[0-9]+: closed: 11 bytes in, 11 bytes out in [0-9.]+ s$'
 	grep -qE '^netdemo: tcp-serve: 127\.0\.0\.1:[0-9]+: connected$' \
 	    "$SERVER_ERR"
 }
