@@ -137,7 +137,7 @@ main(int argc, char **argv)
 		opts_help(m, &a, stdout);
 		return flushed(stdout);
 	}
-	out_init(a.format, m->name);
+	out_init(a.format, m->name, a.timestamps);
 	if (sig_init() < 0)
 		nd_err(ND_EXIT_RUN, "signal handlers");
 	rc = m->run(&a);

@@ -381,7 +381,9 @@ note_sender(const struct sockaddr_storage *from)
 		return;
 	seen[n++] = *from;
 	sock_ntop((const struct sockaddr *)from, peer, sizeof(peer));
-	if (n == SENDERS_NOTED)
+	if (out_json())
+		out_event("new_sender", peer, "");
+	else if (n == SENDERS_NOTED)
 		nd_warnx("%s: new sender (the last one reported: %d "
 		    "remembered)", peer, SENDERS_NOTED);
 	else
@@ -404,7 +406,7 @@ on_datagram(const struct dgram_rx *rx, struct stats *st, unsigned char *buf,
 	if (a->verbose)
 		note_sender(from);
 	/* The peer's name costs a formatting per datagram: only if shown. */
-	if (wire > got || (a->format == FMT_JSON && !a->quiet))
+	if (wire > got || (out_wants_peer() && !a->quiet))
 		sock_ntop((const struct sockaddr *)from, peer, sizeof(peer));
 	if (wire > got) {
 		nd_warnx_limited(&trunc, "datagram from %s truncated: %zu "
@@ -414,7 +416,7 @@ on_datagram(const struct dgram_rx *rx, struct stats *st, unsigned char *buf,
 	if (st->seq != NULL && (h = seq_of(st, buf, got, from, &m)) > 0)
 		m.wire_len = wire;
 	if (!a->quiet) {
-		m.peer = a->format == FMT_JSON ? peer : NULL;
+		m.peer = out_wants_peer() ? peer : NULL;
 		out_msg(&m, buf + h, got - h);
 	}
 }

@@ -71,7 +71,10 @@ static const struct opt_row rows[O_NROWS] = {
 	[O_QUIET] = { "quiet", 'q', NULL, K_FLAG, 0, 0, F(quiet), 0, NONE,
 	    NULL, "write no data lines" },
 	[O_VERBOSE] = { "verbose", 'v', NULL, K_COUNT, 0, 0, F(verbose), 0,
-	    NONE, NULL, "report events on standard error" },
+	    NONE, NULL, "report events (-f json: as objects on standard output)" },
+	[O_TIMESTAMPS] = { "timestamps", 'T', NULL, K_FLAG, 0, 0,
+	    F(timestamps), 0, NONE, NULL,
+	    "text lines start with the time and the peer" },
 	[O_HELP] = { "help", 'h', NULL, K_HELP, 0, 0, 0, 0, NONE, NULL,
 	    "show this help" },
 

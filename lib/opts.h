@@ -19,7 +19,7 @@
 /* Every row, by name; a mode's set of rows is a bitset of OPT(id). */
 enum opt_id {
 	O_HOST, O_PORT, O_IPV4, O_IPV6, O_FORMAT, O_BUFSIZE, O_COUNT,
-	O_TIMEOUT, O_STATS, O_QUIET, O_VERBOSE, O_HELP,
+	O_TIMEOUT, O_STATS, O_QUIET, O_VERBOSE, O_TIMESTAMPS, O_HELP,
 	O_SELECT, O_POLL, O_BACKLOG, O_MAX_CLIENTS, O_SINK,
 	O_MESSAGE, O_INTERVAL, O_SIZE, O_STDIN, O_SEQ,
 	O_GROUP, O_IFACE, O_TTL, O_LOOP, O_NO_LOOP, O_SOURCE, O_MAX_LOSS,
@@ -31,7 +31,7 @@ enum opt_id {
 /* The rows every mode takes. */
 #define OPTS_SHARED	(OPT(O_PORT) | OPT(O_IPV4) | OPT(O_IPV6) |	\
 	OPT(O_FORMAT) | OPT(O_COUNT) | OPT(O_STATS) | OPT(O_QUIET) |	\
-	OPT(O_VERBOSE) | OPT(O_HELP))
+	OPT(O_VERBOSE) | OPT(O_TIMESTAMPS) | OPT(O_HELP))
 
 enum backend { BACKEND_PLAIN, BACKEND_SELECT, BACKEND_POLL };
 
@@ -47,6 +47,7 @@ struct nd_args {
 	bool		 stats;		/* --stats */
 	bool		 quiet;		/* --quiet */
 	int		 verbose;	/* --verbose, repeatable */
+	bool		 timestamps;	/* --timestamps */
 
 	int		 backend;	/* --select / --poll (enum backend) */
 	long long	 backlog;	/* --backlog */

@@ -27,6 +27,7 @@ static struct {
 	size_t		 off, len, cap;	/* queued: buf[off, len) */
 	bool		 gone;		/* closed or given up: write nothing */
 	bool		 held;		/* the caller flushes: out_hold() */
+	bool		 stamps;	/* -T: time and peer before text lines */
 } out;
 
 const char *
@@ -45,10 +46,51 @@ out_format_parse(const char *name)
 }
 
 void
-out_init(enum out_format f, const char *mode)
+out_init(enum out_format f, const char *mode, bool stamps)
 {
 	out.fmt = f;
 	out.mode = mode;
+	out.stamps = stamps && f == FMT_TEXT;
+}
+
+bool
+out_wants_peer(void)
+{
+	return out.fmt == FMT_JSON || out.stamps;
+}
+
+bool
+out_json(void)
+{
+	return out.fmt == FMT_JSON && !out.gone;
+}
+
+const char *
+json_str(char *dst, size_t cap, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (OUT_JSONSTR_MAX(n) + 1 > cap)
+		n = cap > 3 ? (cap - 3) / 6 : 0;
+	dst[out_json_string(dst, (const unsigned char *)s, n)] = '\0';
+	return dst;
+}
+
+void
+out_event(const char *event, const char *peer, const char *fields)
+{
+	char t[40], m[OUT_JSONSTR_MAX(32) + 1], p[OUT_JSONSTR_MAX(64) + 1];
+	char *line;
+	size_t cap = strlen(fields) + sizeof(p) + 256;
+
+	if (out.gone || (line = malloc(cap)) == NULL)
+		return;
+	clock_iso(t, sizeof(t));
+	snprintf(line, cap, "{\"event\":\"%s\",\"time\":\"%s\",\"mode\":%s%s%s%s}",
+	    event, t, json_str(m, sizeof(m), out.mode), peer ? ",\"peer\":" :
+	    "", peer ? json_str(p, sizeof(p), peer) : "", fields);
+	out_line(line);
+	free(line);
 }
 
 bool
@@ -335,7 +377,18 @@ out_msg(const struct out_meta *meta, const void *buf, size_t len)
 		out.len += len;
 		break;
 	case FMT_TEXT:
-		d = out_reserve(TEXT_ESC_MAX(len) + 1);
+		d = out_reserve(TEXT_ESC_MAX(len) + 1 + (out.stamps ? 40 +
+		    TEXT_ESC_MAX(meta->peer ? strlen(meta->peer) : 0) : 0));
+		if (out.stamps) {
+			clock_iso(d, 40);
+			d += strlen(d);
+			*d++ = ' ';
+			if (meta->peer != NULL) {
+				d += text_escape(d, (const unsigned char *)
+				    meta->peer, strlen(meta->peer));
+				*d++ = ' ';
+			}
+		}
 		d += text_escape(d, p, len);
 		*d++ = '\n';
 		out.len = (size_t)(d - out.buf);

@@ -27,8 +27,27 @@ struct out_meta {
 const char	*out_format_name(enum out_format f);
 int		 out_format_parse(const char *name);
 
-/* Set up the writer; MODE names the "mode" key of json objects. */
-void	out_init(enum out_format f, const char *mode);
+/*
+ * Set up the writer; MODE names the "mode" key of json objects; stamps:
+ * text lines start with the time and the peer (-T).
+ */
+void	out_init(enum out_format f, const char *mode, bool stamps);
+
+/* Whether out_msg() shows the peer: set out_meta.peer only then. */
+bool	out_wants_peer(void);
+
+/* Whether events go to standard output as json objects (-v -f json). */
+bool	out_json(void);
+
+/*
+ * One event as a json object on standard output: {"event":EVENT,"time":
+ * ...,"mode":...,"peer":PEER (if not NULL)FIELDS}; fields is "" or more
+ * keys, each ",\"key\":value" (json_str() makes a string value).
+ */
+void	out_event(const char *event, const char *peer, const char *fields);
+
+/* s as a json string (quoted, escaped) into dst of cap bytes. */
+const char *json_str(char *dst, size_t cap, const char *s);
 
 /* Format one message and queue it; flushed when the buffer fills. */
 void	out_msg(const struct out_meta *meta, const void *buf, size_t len);

@@ -13,6 +13,7 @@
 #include "err.h"
 #include "mcast.h"
 #include "mode.h"
+#include "out.h"
 #include "sock.h"
 
 struct mrecv {
@@ -30,6 +31,20 @@ on_silence(void *arg)
 	mcast_diagnose(&m->groups[0], &m->ifc, m->port);
 }
 
+/* -v -f json: a join or leave as an object on standard output. */
+static void
+group_event(const char *event, const char *group, const struct nd_args *a)
+{
+	char g[OUT_JSONSTR_MAX(64) + 1], i[OUT_JSONSTR_MAX(64) + 1],
+	    s[OUT_JSONSTR_MAX(64) + 1], f[512];
+
+	snprintf(f, sizeof(f), ",\"group\":%s,\"interface\":%s%s%s",
+	    json_str(g, sizeof(g), group), json_str(i, sizeof(i), a->iface),
+	    a->source ? ",\"source\":" : "", a->source ?
+	    json_str(s, sizeof(s), a->source) : "");
+	out_event(event, NULL, f);
+}
+
 /* Join every group (from --source only, if given), and say so. */
 static void
 join_all(const struct nd_args *a, struct mrecv *m, int fd)
@@ -45,6 +60,8 @@ join_all(const struct nd_args *a, struct mrecv *m, int fd)
 			    a->iface);
 		else
 			nd_warnx("joined %s on %s", gs, a->iface);
+		if (a->verbose && out_json())
+			group_event("join", gs, a);
 	}
 }
 
@@ -71,7 +88,10 @@ mcast_recv_run(const struct nd_args *a)
 	for (int i = 0; i < a->ngroups; i++)
 		mcast_leave(rx.fd, &m.groups[i], a->source ? &m.src : NULL,
 		    &m.ifc);
-	if (a->verbose)
+	if (a->verbose && out_json())
+		for (int i = 0; i < a->ngroups; i++)
+			group_event("leave", a->groups[i], a);
+	else if (a->verbose)
 		nd_warnx("left %d group%s on %s", a->ngroups,
 		    a->ngroups == 1 ? "" : "s", a->iface);
 	close(rx.fd);

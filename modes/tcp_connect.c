@@ -94,6 +94,7 @@ steer(struct conn *c)
 		    LOOP_IN : 0);
 }
 
+/* n bytes moved either way: the idle clock starts again. */
 static void
 moved(struct conn *c, long long n)
 {
@@ -106,8 +107,7 @@ static void
 sent(struct conn *c, long long n, long long t0)
 {
 	moved(c, n);
-	if (n > 0)
-		stats_sent(&c->st, (uint64_t)n, t0);
+	stats_sent(&c->st, n > 0 ? (uint64_t)n : 0, t0);
 }
 
 static void
@@ -131,6 +131,8 @@ recv_over(struct conn *c, int err)
 {
 	if (err != 0 && c->in.err == 0)
 		c->recv_err = err;
+	else if (c->a->verbose && out_json())
+		out_event("close", c->name, ",\"why\":\"closed by the server\"");
 	else if (c->a->verbose || (!feed_done(&c->in) && c->in.err == 0 &&
 	    isatty(STDIN_FILENO)))
 		nd_warnx("%s: closed by the server%s", c->name,
@@ -292,14 +294,6 @@ conn_verdict(const struct conn *c, int status)
 	return status;
 }
 
-/* splice(2) needs raw bytes, no per-read counting, and an fd it can use. */
-static bool
-raw_to_splice(const struct nd_args *a)
-{
-	return a->format == FMT_RAW && !a->quiet && a->count == 0 &&
-	    zc_splice_fits(STDOUT_FILENO);
-}
-
 static void
 conn_setup(struct conn *c, const struct nd_args *a)
 {
@@ -308,7 +302,9 @@ conn_setup(struct conn *c, const struct nd_args *a)
 	    loop_add(c->l, STDOUT_FILENO, 0, on_stdout, c) < 0)
 		nd_err(ND_EXIT_RUN, "event loop");
 	c->zp.r = c->zp.w = -1;
-	if (raw_to_splice(a) && zc_pipe_open(&c->zp) == 0)
+	/* splice(2) needs raw bytes, no per-read counting, an fd it can use. */
+	if (a->format == FMT_RAW && !a->quiet && a->count == 0 &&
+	    zc_splice_fits(STDOUT_FILENO) && zc_pipe_open(&c->zp) == 0)
 		c->zc_out = true;
 	out_hold();
 	if (c->timeout_ms >= 0 &&
@@ -349,7 +345,9 @@ tcp_connect_run(const struct nd_args *a)
 		free(c.rbuf);
 		return ND_EXIT_OK;
 	}
-	if (a->verbose)
+	if (a->verbose && out_json())
+		out_event("connect", c.name, "");
+	else if (a->verbose)
 		nd_warnx("connected to %s", c.name);
 	conn_setup(&c, a);
 	stats_print_at_error(&c.st, a->stats, a->format);

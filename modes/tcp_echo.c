@@ -44,17 +44,33 @@ echo_unlink(struct server *s, struct client *c)
 		c->next->prev = c->prev;
 }
 
+/* -v: a client's last line, with its bytes both ways and its time. */
+static void
+echo_said_close(const struct client *c, const char *why)
+{
+	char pn[SOCK_NAMELEN], w[OUT_JSONSTR_MAX(64) + 1], f[256];
+	double secs = (double)(clock_ms() - c->start_ms) / 1000;
+
+	echo_peer(c, pn, sizeof(pn));
+	if (!out_json()) {
+		nd_warnx("%s: %s: %llu bytes in, %llu bytes out in %.3f s", pn,
+		    why, (unsigned long long)c->in, (unsigned long long)c->out,
+		    secs);
+		return;
+	}
+	snprintf(f, sizeof(f), ",\"why\":%s,\"bytes_in\":%llu,\"bytes_out\":"
+	    "%llu,\"duration_s\":%.6f", json_str(w, sizeof(w), why),
+	    (unsigned long long)c->in, (unsigned long long)c->out, secs);
+	out_event("close", pn, f);
+}
+
 void
 echo_close(struct client *c, const char *why)
 {
 	struct server *s = c->s;
-	char pn[SOCK_NAMELEN];
 
 	if (s->a->verbose)
-		nd_warnx("%s: %s: %llu bytes in, %llu bytes out in %.3f s",
-		    echo_peer(c, pn, sizeof(pn)), why, (unsigned long long)c->in,
-		    (unsigned long long)c->out,
-		    (double)(clock_ms() - c->start_ms) / 1000);
+		echo_said_close(c, why);
 	loop_del(s->l, c->fd);
 	echo_unlink(s, c);
 	echo_free(s, c);
@@ -189,7 +205,7 @@ echo_read(struct client *c)
 		char pn[SOCK_NAMELEN];
 		struct out_meta m = { .seq = -1, .latency_us = LLONG_MIN };
 
-		if (a->format == FMT_JSON)
+		if (out_wants_peer())
 			m.peer = echo_peer(c, pn, sizeof(pn));
 		out_msg(&m, s->rbuf, (size_t)n);
 	}

@@ -101,6 +101,9 @@ accept_one(struct server *s, int fd, const struct sockaddr_storage *ss)
 		sock_ntop((const struct sockaddr *)ss, pn, sizeof(pn));
 		nd_warnx_limited(&full, "%s: turned away: --max-clients %lld "
 		    "reached", pn, a->max_clients);
+		if (a->verbose && out_json())
+			out_event("turned_away", pn,
+			    ",\"why\":\"--max-clients reached\"");
 		close(fd);
 		return;
 	}
@@ -132,7 +135,9 @@ accept_one(struct server *s, int fd, const struct sockaddr_storage *ss)
 		s->st.peak_clients = (uint64_t)s->nclients;
 	echo_active(c);
 	arm_idle(s, c->last_ms + s->timeout_ms);
-	if (a->verbose)
+	if (a->verbose && out_json())
+		out_event("connect", echo_peer(c, pn, sizeof(pn)), "");
+	else if (a->verbose)
 		nd_warnx("%s: connected", echo_peer(c, pn, sizeof(pn)));
 }
 

@@ -3,8 +3,9 @@
 
 load helpers
 
-# Long options each mode takes, from SPEC.md (shared rows + mode rows).
-COMMON='bufsize count format help host ipv4 ipv6 port quiet stats timeout verbose'
+# Long options each mode takes, from SPEC.md (shared rows + mode rows),
+# and -T/--timestamps, which issue 10 adds to every mode.
+COMMON='bufsize count format help host ipv4 ipv6 port quiet stats timeout timestamps verbose'
 SERVE_ONLY='backlog max-clients poll select sink'
 CONNECT_ONLY='message'
 
