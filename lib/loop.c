@@ -313,29 +313,58 @@ from_poll(short re)
 }
 
 /*
- * Two rounds over the ready fds: the late ones (a listening socket) go
- * last, so that descriptors freed by the closes of this pass are there
- * for its accepts.
+ * The late fds (a listening socket) ready in a pass wait here until the
+ * others are done, so that descriptors freed by the closes of the pass
+ * are there for its accepts.
  */
+#define LATE_MAX	8
+
+struct late {
+	int		 n;
+	int		 fd[LATE_MAX];
+	unsigned	 rev[LATE_MAX];
+};
+
+/* Dispatch fd now, or later in the pass if it is a late one. */
+static void
+ready(struct loop *l, struct late *lt, int fd, unsigned rev)
+{
+	if (l->slots[fd].late && lt->n < LATE_MAX) {
+		lt->fd[lt->n] = fd;
+		lt->rev[lt->n++] = rev;
+		return;
+	}
+	dispatch(l, fd, rev);
+}
+
+static void
+run_late(struct loop *l, const struct late *lt)
+{
+	for (int i = 0; i < lt->n && !l->stopped; i++)
+		dispatch(l, lt->fd[i], lt->rev[i] & l->slots[lt->fd[i]].ev);
+}
+
 static int
 run_poll(struct loop *l, int ms)
 {
+	struct late lt = { 0 };
 	int n, end;
 
 	n = poll(l->pfd, (nfds_t)l->npfd, ms);
 	if (n <= 0)
 		return n;
 	end = l->npfd;
-	for (int late = 0; late < 2; late++)
-		for (int i = 0; i < end && !l->stopped; i++) {
-			int fd = l->pfd[i].fd;
-			short re = l->pfd[i].revents;
+	for (int i = 0; i < end && n > 0 && !l->stopped; i++) {
+		int fd = l->pfd[i].fd;
+		short re = l->pfd[i].revents;
 
-			if (re == 0 || fd < 0 || l->slots[fd].late != late)
-				continue;
-			/* Report only what was asked for. */
-			dispatch(l, fd, from_poll(re) & l->slots[fd].ev);
-		}
+		if (re == 0 || fd < 0)
+			continue;
+		n--;
+		/* Report only what was asked for. */
+		ready(l, &lt, fd, from_poll(re) & l->slots[fd].ev);
+	}
+	run_late(l, &lt);
 	if (l->dead)
 		compact(l);
 	return 0;
@@ -346,6 +375,7 @@ run_select(struct loop *l, int ms)
 {
 	fd_set r = l->rset, w = l->wset;
 	struct timeval tv, *tvp = NULL;
+	struct late lt = { 0 };
 	int n, top = l->maxfd;
 
 	if (ms >= 0) {
@@ -356,21 +386,21 @@ run_select(struct loop *l, int ms)
 	n = select(top + 1, &r, &w, NULL, tvp);
 	if (n <= 0)
 		return n;
-	/* Late fds last, as in run_poll. */
-	for (int late = 0; late < 2; late++)
-		for (int fd = 0; fd <= top && !l->stopped; fd++) {
-			unsigned rev = 0;
+	for (int fd = 0; fd <= top && n > 0 && !l->stopped; fd++) {
+		unsigned rev = 0;
 
-			if (FD_ISSET(fd, &r))
-				rev |= LOOP_IN;
-			if (FD_ISSET(fd, &w))
-				rev |= LOOP_OUT;
-			/* An fd closed and reused in this pass may see a stale bit. */
-			if (rev == 0 || fd >= l->nslots ||
-			    l->slots[fd].late != late)
-				continue;
-			dispatch(l, fd, rev & l->slots[fd].ev);
-		}
+		if (FD_ISSET(fd, &r))
+			rev |= LOOP_IN;
+		if (FD_ISSET(fd, &w))
+			rev |= LOOP_OUT;
+		if (rev == 0)
+			continue;
+		n -= (rev & LOOP_IN ? 1 : 0) + (rev & LOOP_OUT ? 1 : 0);
+		/* An fd closed and reused in this pass may see a stale bit. */
+		if (fd < l->nslots)
+			ready(l, &lt, fd, rev & l->slots[fd].ev);
+	}
+	run_late(l, &lt);
 	return 0;
 }
 
