@@ -36,7 +36,7 @@ static void
 group_event(const char *event, const char *group, const struct nd_args *a)
 {
 	char g[OUT_JSONSTR_MAX(64) + 1], i[OUT_JSONSTR_MAX(64) + 1],
-	    s[OUT_JSONSTR_MAX(64) + 1], f[512];
+	    s[OUT_JSONSTR_MAX(64) + 1], f[1280];
 
 	snprintf(f, sizeof(f), ",\"group\":%s,\"interface\":%s%s%s",
 	    json_str(g, sizeof(g), group), json_str(i, sizeof(i), a->iface),

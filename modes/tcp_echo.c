@@ -48,7 +48,7 @@ echo_unlink(struct server *s, struct client *c)
 static void
 echo_said_close(const struct client *c, const char *why)
 {
-	char pn[SOCK_NAMELEN], w[OUT_JSONSTR_MAX(64) + 1], f[256];
+	char pn[SOCK_NAMELEN], w[OUT_JSONSTR_MAX(64) + 1], f[512];
 	double secs = (double)(clock_ms() - c->start_ms) / 1000;
 
 	echo_peer(c, pn, sizeof(pn));
