@@ -1,7 +1,8 @@
 /*
  * dgram.h: the send and receive loops shared by udp-send/mcast-send and
  * udp-recv/mcast-recv: templates, pacing, --size, --seq, printing,
- * truncation, timeouts and the exit status of SPEC.md.
+ * truncation, timeouts, reports, echoes and round trips, and the exit
+ * status of SPEC.md.
  */
 #ifndef ND_DGRAM_H
 #define ND_DGRAM_H
@@ -21,20 +22,30 @@ struct dgram_opts {
 	int		 verbose;	/* events on standard error */
 	bool		 stats;		/* summary at exit */
 	enum out_format	 format;
+	double		 duration;	/* seconds of run; < 0 = none */
+	double		 report;	/* seconds between reports; < 0 = none */
+	bool		 histogram;	/* draw the latencies at exit */
 	/* Sending. */
 	const char	*message;	/* template with {n} */
 	bool		 use_stdin;	/* a datagram per line instead */
 	double		 interval;	/* seconds between datagrams */
 	long long	 size;		/* pad or cut to this; < 0 = no */
+	double		 rate;		/* datagrams or bits per s; < 0 = no */
+	bool		 rate_bits;	/* rate in bits/s */
+	bool		 rtt;		/* receive echoes, time round trips */
+	double		 rtt_timeout;	/* seconds */
 	/* Receiving. */
 	long long	 bufsize;	/* bytes per receive */
 	double		 timeout;	/* idle limit, seconds; < 0 = none */
 	double		 max_loss;	/* percent; < 0 = none */
+	bool		 echo;		/* answer --seq datagrams */
 };
 
 struct dgram_tx {
 	struct dgram_opts	 o;
 	int			 fd;		/* connected to the destination */
+	/* Not connected (--rtt to a group): the destination, else NULL. */
+	const struct sockaddr_storage *to;
 	const char		*dest;		/* "ADDR:PORT", for json */
 	const char		*group;		/* multicast group, or NULL */
 };
@@ -48,6 +59,8 @@ struct dgram_rx {
 	/* Multicast: only datagrams to these groups are printed. */
 	const struct sockaddr_storage *groups;
 	int			 ngroups;
+	/* --echo: the socket that answers (fd itself when < 0). */
+	int			 echo_fd;
 	/* Called when the timeout passes with nothing received, or NULL. */
 	void			(*on_silence)(void *arg);
 	void			*arg;
@@ -60,6 +73,13 @@ struct dgram_rx {
  * above max_loss, or nothing measured.
  */
 int	dgram_recv(const struct dgram_rx *rx);
+
+/*
+ * Wait until the monotonic deadline (ns; < 0: none), to the nanosecond
+ * when it is near; return early when fd (>= 0) is readable.  False when
+ * the run is ending.
+ */
+bool	dgram_wait(long long deadline_ns, int fd);
 
 /* Raise SO_RCVBUF so that bursts are not dropped needlessly. */
 void	dgram_rcvbuf(int fd);

@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "feed.h"
+#include "out.h"
 #include "sig.h"
 #include "zcopy.h"
 
@@ -198,4 +199,28 @@ feed_unsent(const struct feed *f, char *buf, size_t cap)
 	else
 		snprintf(buf, cap, "standard input not sent past byte %llu",
 		    (unsigned long long)f->sent);
+}
+
+int
+feed_verdict(const struct feed *f, const char *peer, int recv_err,
+    int status)
+{
+	char what[128];
+
+	feed_unsent(f, what, sizeof(what));
+	if (f->err != 0) {
+		nd_warnx("send %s: %s: %s", peer, strerror(f->err), what);
+		return ND_EXIT_RUN;
+	}
+	if (recv_err != 0) {
+		if (feed_done(f))
+			nd_warnx("recv %s: %s", peer, strerror(recv_err));
+		else
+			nd_warnx("recv %s: %s: %s", peer,
+			    strerror(recv_err), what);
+		return ND_EXIT_RUN;
+	}
+	if (out_usable() && feed_left(f))
+		nd_warnx("%s", what);
+	return status;
 }

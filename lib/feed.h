@@ -52,4 +52,14 @@ bool	feed_left(const struct feed *f);
 /* "N of M bytes of standard input not sent" and the like, into buf. */
 void	feed_unsent(const struct feed *f, char *buf, size_t cap);
 
+/*
+ * How a client's run ends, after its summary, given the status so far and
+ * recv_err (a failed recv's errno, or 0): a failed direction is exit 1
+ * and names what was not sent; input left unsent otherwise (--count, -w,
+ * a signal) is said, never passed over, but for a closed standard output,
+ * whose reader ended the run on purpose.
+ */
+int	feed_verdict(const struct feed *f, const char *peer, int recv_err,
+	    int status);
+
 #endif

@@ -16,12 +16,15 @@
 #include "err.h"
 #include "mode.h"
 #include "opts.h"
+#include "units.h"
 
 enum kind {
 	K_FLAG,		/* bool = true */
 	K_COUNT,	/* int += 1 */
 	K_INT,		/* long long in [min, max] */
 	K_REAL,		/* double in [min, max], fractions allowed */
+	K_SIZE,		/* long long bytes in [min, max], k/M/G, Ki/Mi/Gi */
+	K_RATE,		/* --rate: datagrams/s or bits/s (units.h) */
 	K_STR,		/* const char *, not empty */
 	K_FORMAT,	/* enum out_format */
 	K_SET,		/* int = min (--select, --poll, -4, --loop ...) */
@@ -30,7 +33,8 @@ enum kind {
 };
 
 /* Rows of one exclusion group exclude each other. */
-enum { EXCL_NONE, EXCL_FAMILY, EXCL_BACKEND, EXCL_INPUT, EXCL_LOOP };
+enum { EXCL_NONE, EXCL_FAMILY, EXCL_BACKEND, EXCL_INPUT, EXCL_LOOP,
+    EXCL_PACE };
 
 struct opt_row {
 	const char	*name;
@@ -60,7 +64,7 @@ static const struct opt_row rows[O_NROWS] = {
 	    EXCL_FAMILY, NONE, NULL, "use IPv6 only" },
 	[O_FORMAT] = { "format", 'f', "FMT", K_FORMAT, 0, 0, F(format), 0,
 	    NONE, NULL, "output format: text, raw, hex or json" },
-	[O_BUFSIZE] = { "bufsize", 'b', "N", K_INT, 1, 16 << 20, F(bufsize),
+	[O_BUFSIZE] = { "bufsize", 'b', "N", K_SIZE, 1, 16 << 20, F(bufsize),
 	    0, NONE, NULL, "bytes read per receive call" },
 	[O_COUNT] = { "count", 'c', "N", K_INT, 1, LL_MAX, F(count), 0, NONE,
 	    "unlimited", "stop after N messages" },
@@ -95,8 +99,8 @@ static const struct opt_row rows[O_NROWS] = {
 	[O_MESSAGE] = { "message", 'm', "TEXT", K_STR, 0, 0, F(message),
 	    EXCL_INPUT, NONE, NULL, "send TEXT" },
 	[O_INTERVAL] = { "interval", 'i', "SEC", K_REAL, 0, 1e6, F(interval),
-	    0, NONE, NULL, "seconds between datagrams, 0 as fast as possible" },
-	[O_SIZE] = { "size", 's', "N", K_INT, 0, 65507, F(size), 0, NONE,
+	    EXCL_PACE, NONE, NULL, "seconds between datagrams, 0 as fast as possible" },
+	[O_SIZE] = { "size", 's', "N", K_SIZE, 0, 65507, F(size), 0, NONE,
 	    "the message's length", "pad or cut every payload to N bytes" },
 	[O_STDIN] = { "stdin", 0, NULL, K_FLAG, 0, 0, F(use_stdin), EXCL_INPUT,
 	    NONE, NULL, "send each line of standard input as one datagram" },
@@ -116,7 +120,24 @@ static const struct opt_row rows[O_NROWS] = {
 	[O_SOURCE] = { "source", 0, "ADDR", K_STR, 0, 0, F(source), 0, NONE,
 	    NULL, "join source-specific: accept only ADDR's datagrams" },
 	[O_MAX_LOSS] = { "max-loss", 0, "PCT", K_REAL, 0, 100, F(max_loss), 0,
-	    O_SEQ, "none", "exit 3 when more than PCT percent are lost" },
+	    NONE, "none", "exit 3 when more than PCT percent are lost" },
+
+	[O_DURATION] = { "duration", 't', "SEC", K_REAL, 1e-6, 1e9,
+	    F(duration), 0, NONE, "none", "end the run after SEC seconds" },
+	[O_REPORT] = { "report", 0, "SEC", K_REAL, 0.01, 1e6, F(report), 0,
+	    NONE, "none", "a report of every flow each SEC seconds" },
+	[O_RATE] = { "rate", 'r', "RATE", K_RATE, 0, 0, F(rate), EXCL_PACE,
+	    NONE, NULL, "send at RATE: datagrams/s (5k/s, 5kpps) or bits/s "
+	    "(10M)" },
+	[O_HISTOGRAM] = { "histogram", 0, NULL, K_FLAG, 0, 0, F(histogram), 0,
+	    NONE, NULL, "draw the latency distribution at exit" },
+	[O_ECHO] = { "echo", 0, NULL, K_FLAG, 0, 0, F(echo), 0, NONE, NULL,
+	    "answer every --seq datagram to its sender (for --rtt)" },
+	[O_RTT] = { "rtt", 0, NULL, K_FLAG, 0, 0, F(rtt), 0, NONE, NULL,
+	    "measure round trips to an --echo receiver (implies --seq)" },
+	[O_RTT_TIMEOUT] = { "rtt-timeout", 0, "SEC", K_REAL, 0.001, 3600,
+	    F(rtt_timeout), 0, O_RTT, NULL,
+	    "a reply later than SEC counts as lost (and late)" },
 };
 
 #define LONG_BASE	256	/* getopt_long value of row i: LONG_BASE + i */
@@ -227,6 +248,31 @@ set_value(const struct nd_mode *m, int id, const char *val, struct nd_args *a)
 		} else
 			memcpy(base + r->off, &d, sizeof(d));
 		break;
+	case K_SIZE:
+		if (units_size(val, (long long)r->min, (long long)r->max, &ll,
+		    &why) < 0) {
+			if (strcmp(why, "out of range") == 0)
+				nd_usage("--%s %s: out of range %.0f-%.0f",
+				    r->name, val, r->min, r->max);
+			nd_usage("--%s %s: %s", r->name, val, why);
+		}
+		memcpy(base + r->off, &ll, sizeof(ll));
+		break;
+	case K_RATE: {
+		struct rate rt;
+
+		/* A slot longer than --interval's longest is no pacing. */
+		if (units_rate(val, &rt, &why) == 0 && rt.per_s < (rt.bits ?
+		    8.0 * 65535 / 1e6 : 1e-6))
+			nd_usage("--%s %s: out of range (slower than a datagram "
+			    "in 10^6 s)", r->name, val);
+		if (units_rate(val, &rt, &why) < 0)
+			nd_usage("--%s %s: %s (datagrams: 5000/s, 5kpps; bits: "
+			    "10M, 1.5G)", r->name, val, why);
+		a->rate = rt.per_s;
+		a->rate_bits = rt.bits;
+		break;
+	}
 	case K_STR:
 		if (*val == '\0')
 			nd_usage("--%s: empty argument", r->name);
@@ -274,6 +320,10 @@ base_defaults(struct nd_args *a)
 	a->ttl = 1;
 	a->loop = 1;
 	a->max_loss = -1;
+	a->duration = -1;
+	a->report = -1;
+	a->rate = -1;
+	a->rtt_timeout = 1;
 }
 
 /*
@@ -416,6 +466,9 @@ opts_parse(const struct nd_mode *m, int argc, char **argv, struct nd_args *a)
 			    argv[optind], m->name);
 		check_shared(m, a);
 	}
+	/* Both ends of a round trip carry the --seq header. */
+	if (a->rtt || a->echo)
+		a->seq = true;
 	if (a->family == AF_INET6 && !opts_given(a, O_HOST))
 		a->host = "::1";
 	if (m->defaults != NULL)
@@ -432,7 +485,8 @@ print_default(const struct nd_mode *m, int id, const struct nd_args *a,
 	const char *base = (const char *)a;
 
 	switch (r->kind) {
-	case K_INT: {
+	case K_INT:
+	case K_SIZE: {
 		long long v;
 
 		memcpy(&v, base + r->off, sizeof(v));

@@ -23,6 +23,8 @@ enum opt_id {
 	O_SELECT, O_POLL, O_BACKLOG, O_MAX_CLIENTS, O_SINK,
 	O_MESSAGE, O_INTERVAL, O_SIZE, O_STDIN, O_SEQ,
 	O_GROUP, O_IFACE, O_TTL, O_LOOP, O_NO_LOOP, O_SOURCE, O_MAX_LOSS,
+	O_DURATION, O_REPORT, O_RATE, O_HISTOGRAM, O_ECHO, O_RTT,
+	O_RTT_TIMEOUT,
 	O_NROWS
 };
 
@@ -31,7 +33,8 @@ enum opt_id {
 /* The rows every mode takes. */
 #define OPTS_SHARED	(OPT(O_PORT) | OPT(O_IPV4) | OPT(O_IPV6) |	\
 	OPT(O_FORMAT) | OPT(O_COUNT) | OPT(O_STATS) | OPT(O_QUIET) |	\
-	OPT(O_VERBOSE) | OPT(O_TIMESTAMPS) | OPT(O_HELP))
+	OPT(O_VERBOSE) | OPT(O_TIMESTAMPS) | OPT(O_DURATION) |		\
+	OPT(O_REPORT) | OPT(O_HELP))
 
 enum backend { BACKEND_PLAIN, BACKEND_SELECT, BACKEND_POLL };
 
@@ -48,6 +51,8 @@ struct nd_args {
 	bool		 quiet;		/* --quiet */
 	int		 verbose;	/* --verbose, repeatable */
 	bool		 timestamps;	/* --timestamps */
+	double		 duration;	/* --duration, seconds; < 0 = none */
+	double		 report;	/* --report, seconds; < 0 = none */
 
 	int		 backend;	/* --select / --poll (enum backend) */
 	long long	 backlog;	/* --backlog */
@@ -59,6 +64,12 @@ struct nd_args {
 	long long	 size;		/* --size; < 0 = as the message is */
 	bool		 use_stdin;	/* --stdin */
 	bool		 seq;		/* --seq */
+	double		 rate;		/* --rate; < 0 = none (--interval) */
+	bool		 rate_bits;	/* rate in bits/s, else datagrams/s */
+	bool		 histogram;	/* --histogram */
+	bool		 echo;		/* --echo */
+	bool		 rtt;		/* --rtt */
+	double		 rtt_timeout;	/* --rtt-timeout, seconds */
 
 	const char	*groups[OPTS_MAX_GROUPS];	/* --group */
 	int		 ngroups;

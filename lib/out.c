@@ -341,6 +341,8 @@ json_msg(char *d, const struct out_meta *m, const unsigned char *p,
 		d += sprintf(d, ",\"seq\":%lld", m->seq);
 	if (m->latency_us != LLONG_MIN)
 		d += sprintf(d, ",\"latency_us\":%lld", m->latency_us);
+	if (m->has_rtt)
+		d += sprintf(d, ",\"rtt_us\":%lld", m->rtt_us);
 	if (utf8_valid(p, n)) {
 		d += sprintf(d, ",\"data\":");
 		d += out_json_string(d, p, n);

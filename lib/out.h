@@ -18,6 +18,8 @@ struct out_meta {
 	const char	*group;		/* multicast group, or NULL */
 	long long	 seq;		/* --seq sequence number, or -1 */
 	long long	 latency_us;	/* --seq one-way latency, or LLONG_MIN */
+	bool		 has_rtt;	/* --rtt: rtt_us is the round trip */
+	long long	 rtt_us;
 	size_t		 orig_len;	/* length on the wire if truncated, else 0 */
 	int		 ttl;		/* multicast: TTL or hop limit received, 0 = unknown */
 	size_t		 wire_len;	/* --seq: bytes on the wire, header included; 0 = absent */

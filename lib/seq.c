@@ -171,6 +171,15 @@ seq_account(struct seqstat *q, uint64_t wire, int64_t sent_us, int64_t now_us)
 	return lat;
 }
 
+bool
+seq_seen(const struct seqstat *q, uint64_t ext)
+{
+	if (!q->any || ext > q->highest || q->highest - ext >= SEQ_WINDOW ||
+	    ext < q->first)
+		return false;
+	return (q->window[(ext % SEQ_WINDOW) / 64] >> (ext % 64)) & 1;
+}
+
 uint64_t
 seq_lost(const struct seqstat *q)
 {

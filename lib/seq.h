@@ -55,6 +55,12 @@ size_t	seq_parse(const unsigned char *p, size_t n, uint64_t *seq,
 int64_t	seq_account(struct seqstat *q, uint64_t seq, int64_t sent_us,
 	    int64_t now_us);
 
+/*
+ * Whether the unwrapped sequence ext has arrived, as far as the window
+ * remembers (false past it).
+ */
+bool	seq_seen(const struct seqstat *q, uint64_t ext);
+
 /* Sequences in [first, highest] that never arrived. */
 uint64_t	seq_lost(const struct seqstat *q);
 

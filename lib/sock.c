@@ -214,6 +214,34 @@ sock_same(const struct sockaddr_storage *x, const struct sockaddr_storage *y,
 	    && (!with_port || a->sin6_port == b->sin6_port);
 }
 
+bool
+sock_unicast(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)ss;
+		uint32_t h = ntohl(a->sin_addr.s_addr);
+
+		return a->sin_port != 0 && h != INADDR_ANY &&
+		    h != INADDR_BROADCAST && !IN_MULTICAST(h);
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)ss;
+		const struct in6_addr *x = &a->sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(x)) {
+			struct sockaddr_storage v4 = { .ss_family = AF_INET };
+			struct sockaddr_in *b = (void *)&v4;
+
+			memcpy(&b->sin_addr, &x->s6_addr[12], 4);
+			b->sin_port = a->sin6_port;
+			return sock_unicast(&v4);
+		}
+		return a->sin6_port != 0 && !IN6_IS_ADDR_UNSPECIFIED(x) &&
+		    !IN6_IS_ADDR_MULTICAST(x);
+	}
+	return false;
+}
+
 long long
 sock_outq(int fd)
 {

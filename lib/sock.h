@@ -83,4 +83,10 @@ long long	sock_outq(int fd);
 bool	sock_same(const struct sockaddr_storage *x,
 	    const struct sockaddr_storage *y, bool with_port);
 
+/*
+ * A unicast address and port one may answer: not unspecified, not
+ * multicast, not the broadcast address, not port 0.
+ */
+bool	sock_unicast(const struct sockaddr_storage *ss);
+
 #endif

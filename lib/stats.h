@@ -1,6 +1,7 @@
 /*
- * stats.h: the counters of a run, the --seq streams of every sender (see
- * seq.h for one stream), and the summary of SPEC.md.
+ * stats.h: the counters of a run, its flows (a receiver's senders with
+ * their --seq streams, see seq.h; a --rtt sender's receivers), the
+ * summary of SPEC.md and the records of --report.
  */
 #ifndef ND_STATS_H
 #define ND_STATS_H
@@ -11,36 +12,54 @@
 
 #include <sys/socket.h>
 
+#include "hist.h"
 #include "out.h"
 #include "seq.h"
+#include "sock.h"
 
 /*
- * One seqstat per sender socket (source address and port), so that
- * several senders to one receiver are each counted against their own
- * sequence; at most SEQ_SOURCES, the rest counted as untracked.
+ * A flow: one sender socket (source address and port) of a receiver, or
+ * one receiver answering a --rtt sender.  Each is counted on its own, its
+ * --seq stream against its own sequence; at most FLOWS_MAX, the rest
+ * counted as untracked.
  */
-#define SEQ_SOURCES	64
+#define FLOWS_MAX	64
 
-struct seqsrc {
-	struct sockaddr_storage	 from;
-	struct seqstat		 q;
+/* A flow's counters at its last report. */
+struct flowsnap {
+	uint64_t	 messages, bytes, lost, duplicated, out_of_order, late;
 };
 
-struct seqset {
+struct flow {
+	struct sockaddr_storage	 from;
+	char			 name[SOCK_NAMELEN];
+	uint64_t		 messages, bytes;
+	uint64_t		 late;	/* --rtt: replies after the timeout */
+	uint64_t		 rtt_lost;	/* --rtt: no reply in time */
+	struct seqstat		 q;	/* --seq (or --rtt: the replies) */
+	struct hist		 lat;	/* one-way latency, or round trip */
+	struct hist		 ivl;	/* the same since the last report */
+	struct flowsnap		 snap;
+	double			 echo_tokens;	/* --echo's rate limit */
+	long long		 echo_ns;
+};
+
+struct flows {
+	bool		 rtt;		/* the flows are --rtt receivers */
 	int		 n;
-	struct seqsrc	*src[SEQ_SOURCES];
-	uint64_t	 untracked;
+	struct flow	*f[FLOWS_MAX];
+	uint64_t	 untracked;	/* messages from the flows past them */
 	uint64_t	 no_seq;	/* datagrams without a valid header */
 };
 
-/* The sum over every source, for the summary and --max-loss. */
-struct seqsum {
+/* The sum over every flow, for the summary and --max-loss. */
+struct flowsum {
 	int		 sources;
 	uint64_t	 received, lost, duplicated, out_of_order, untracked;
-	uint64_t	 stale, clock_skew, no_seq;
+	uint64_t	 stale, clock_skew, no_seq, late;
 	bool		 any;
-	int64_t		 lat_min, lat_max;
-	double		 lat_avg, jitter;	/* weighted by received */
+	double		 jitter;	/* weighted by received */
+	struct hist	 lat;
 };
 
 /*
@@ -60,11 +79,18 @@ struct stats {
 	uint64_t	 clients_served;
 	uint64_t	 peak_clients;
 	uint64_t	 bytes_in, bytes_out;
-	struct seqset	*seq;		/* --seq receivers, else NULL */
+	struct flows	*flows;		/* a receiver's senders, else NULL */
+	bool		 seq;		/* --seq counters of the flows */
+	bool		 rtt;		/* --rtt: the flows are receivers */
+	double		 target;	/* --rate asked, or < 0 */
+	bool		 target_bits;	/* target in bits/s, else messages/s */
+	bool		 histogram;	/* --histogram: draw flows' latency */
+	bool		 echo;		/* --echo: the echoes below */
+	uint64_t	 echoed, echo_held;	/* answered, not answered */
 };
 
-/* Zero the counters and start the clock; seq: --seq state, or NULL. */
-void		stats_start(struct stats *s, struct seqset *seq);
+/* Zero the counters and start the clock; flows: a receiver's, or NULL. */
+void		stats_start(struct stats *s, struct flows *flows);
 
 /* Count one message of n bytes, now. */
 void		stats_count(struct stats *s, uint64_t n);
@@ -76,12 +102,21 @@ void		stats_count(struct stats *s, uint64_t n);
 void		stats_sent(struct stats *s, uint64_t n, long long began_ns);
 
 
-/* The stream of sender from: found or added; NULL when the set is full. */
-struct seqstat	*seqset_find(struct seqset *set,
+/* The flow of from: found or added; NULL when the set is full. */
+struct flow	*flow_find(struct flows *set,
 		    const struct sockaddr_storage *from);
-void		 seqset_sum(const struct seqset *set, struct seqsum *sum);
-double		 seqsum_loss_pct(const struct seqsum *sum);
-void		 seqset_free(struct seqset *set);
+/* One latency (or round trip) of f, in microseconds. */
+void		 flow_latency(struct flow *f, int64_t us);
+void		 flows_sum(const struct flows *set, struct flowsum *sum);
+double		 flowsum_loss_pct(const struct flowsum *sum);
+void		 flows_free(struct flows *set);
+
+/*
+ * --report: one record per flow for the interval [start_s, end_s], with
+ * the --seq counters when seq.
+ */
+void		 flows_report(struct flows *set, double start_s, double end_s,
+		    bool seq);
 
 /*
  * The summary: text on standard error, or in json format one object on

@@ -29,6 +29,26 @@ dgram_opts_of(const struct nd_args *a, struct dgram_opts *o)
 	o->bufsize = a->bufsize;
 	o->timeout = a->timeout;
 	o->max_loss = a->max_loss;
+	o->duration = a->duration;
+	o->report = a->report;
+	o->histogram = a->histogram;
+	o->rate = a->rate;
+	o->rate_bits = a->rate_bits;
+	o->rtt = a->rtt;
+	o->rtt_timeout = a->rtt_timeout;
+	o->echo = a->echo;
+}
+
+void
+dgram_check_measure(const struct nd_args *a, bool sender)
+{
+	const char *needs = sender ? "--rtt" : "--seq";
+	bool ok = sender ? a->rtt : a->seq || a->echo;
+
+	if (opts_given(a, O_MAX_LOSS) && !ok)
+		nd_usage("--max-loss: needs %s", needs);
+	if (a->histogram && !ok)
+		nd_usage("--histogram: needs %s", needs);
 }
 
 void
@@ -36,6 +56,7 @@ dgram_check_send(const struct nd_args *a)
 {
 	size_t max = dgram_payload_max(a->seq);
 
+	dgram_check_measure(a, true);
 	if (a->seq && a->size >= 0 && a->size < SEQ_HDR_LEN)
 		nd_usage("--size %lld: --seq needs at least %d bytes", a->size,
 		    SEQ_HDR_LEN);

@@ -17,6 +17,12 @@ void	dgram_opts_of(const struct nd_args *a, struct dgram_opts *o);
 /* udp-send and mcast-send: --size against --seq, -m against a datagram. */
 void	dgram_check_send(const struct nd_args *a);
 
+/*
+ * What measures: --max-loss and --histogram need --seq or --echo on a
+ * receiver, --rtt on a sender.
+ */
+void	dgram_check_measure(const struct nd_args *a, bool sender);
+
 /* The multicast modes: the group and interface of the family, if not given. */
 void	mcast_args_defaults(struct nd_args *a);
 

@@ -70,7 +70,7 @@ mcast_recv_run(const struct nd_args *a)
 {
 	struct mrecv m;
 	struct dgram_rx rx = { .groups = m.groups, .on_silence = on_silence,
-	    .arg = &m };
+	    .arg = &m, .echo_fd = -1 };
 	char name[SOCK_NAMELEN];
 	int fam, rc;
 
@@ -83,6 +83,13 @@ mcast_recv_run(const struct nd_args *a)
 	rx.fd = mcast_recv_socket(fam, a->port, name, sizeof(name), &m.port);
 	dgram_rcvbuf(rx.fd);
 	join_all(a, &m, rx.fd);
+	/*
+	 * --echo answers from a socket of its own: receivers on one host
+	 * share the group's port, and the sender tells them apart by the
+	 * port they answer from.
+	 */
+	if (a->echo)
+		rx.echo_fd = sock_dgram(fam);
 	sock_announce("listening on", name);
 	rc = dgram_recv(&rx);
 	for (int i = 0; i < a->ngroups; i++)
@@ -95,6 +102,8 @@ mcast_recv_run(const struct nd_args *a)
 		nd_warnx("left %d group%s on %s", a->ngroups,
 		    a->ngroups == 1 ? "" : "s", a->iface);
 	close(rx.fd);
+	if (rx.echo_fd >= 0)
+		close(rx.echo_fd);
 	return rc;
 }
 
@@ -104,6 +113,7 @@ mcast_recv_check(const struct nd_args *a)
 	struct sockaddr_storage g[OPTS_MAX_GROUPS];
 
 	(void)mcast_args_groups(a, g);
+	dgram_check_measure(a, false);
 }
 
 static const struct opt_text mcast_recv_texts[] = {
@@ -119,7 +129,8 @@ const struct nd_mode mcast_recv_mode = {
 	.name = "mcast-recv",
 	.summary = "join a multicast group on an interface, print every "
 	    "datagram",
-	.takes = OPT(O_BUFSIZE) | OPT(O_TIMEOUT) | OPT(O_SEQ) |
+	.takes = OPT(O_HISTOGRAM) | OPT(O_ECHO) |
+	    OPT(O_BUFSIZE) | OPT(O_TIMEOUT) | OPT(O_SEQ) |
 	    OPT(O_MAX_LOSS) | OPT(O_GROUP) | OPT(O_IFACE) | OPT(O_SOURCE),
 	.repeats = OPT(O_GROUP),
 	.texts = mcast_recv_texts,

@@ -39,7 +39,9 @@ mcast_send_run(const struct nd_args *a)
 	if (!a->loop && (ifc.flags & IFF_LOOPBACK))
 		nd_warnx("--no-loop: no effect on loopback %s, whose receivers "
 		    "on this host still get every datagram", ifc.name);
-	if (connect(tx.fd, (struct sockaddr *)&g, sock_len(&g)) < 0) {
+	/* --rtt: replies come from the receivers, not from the group. */
+	tx.to = a->rtt ? &g : NULL;
+	if (!a->rtt && connect(tx.fd, (struct sockaddr *)&g, sock_len(&g)) < 0) {
 		if (errno == ENETUNREACH)
 			nd_errx(ND_EXIT_RUN, "connect %s via %s: %s (no "
 			    "multicast route on %s; Linux gives lo none for "
@@ -89,7 +91,8 @@ static const struct opt_text mcast_send_texts[] = {
 const struct nd_mode mcast_send_mode = {
 	.name = "mcast-send",
 	.summary = "send datagrams to a multicast group through an interface",
-	.takes = OPT(O_MESSAGE) | OPT(O_INTERVAL) | OPT(O_SIZE) | OPT(O_STDIN) |
+	.takes = OPT(O_RATE) | OPT(O_HISTOGRAM) | OPT(O_RTT) |
+	    OPT(O_RTT_TIMEOUT) | OPT(O_MAX_LOSS) | OPT(O_MESSAGE) | OPT(O_INTERVAL) | OPT(O_SIZE) | OPT(O_STDIN) |
 	    OPT(O_SEQ) | OPT(O_GROUP) | OPT(O_IFACE) | OPT(O_TTL) |
 	    OPT(O_LOOP) | OPT(O_NO_LOOP),
 	.texts = mcast_send_texts,

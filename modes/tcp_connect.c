@@ -20,6 +20,7 @@
 #include "loop.h"
 #include "mode.h"
 #include "out.h"
+#include "report.h"
 #include "sig.h"
 #include "sock.h"
 #include "stats.h"
@@ -45,6 +46,8 @@ struct conn {
 	unsigned char		*rbuf;		/* socket -> stdout */
 	long long		 timeout_ms, last_ms;
 	struct stats		 st;
+	struct reporter		 rp;
+	uint64_t		 snap_in, snap_out;	/* at the last report */
 };
 
 static void	on_stdin(struct loop *, int, unsigned, void *);
@@ -95,12 +98,7 @@ steer(struct conn *c)
 }
 
 /* n bytes moved either way: the idle clock starts again. */
-static void
-moved(struct conn *c, long long n)
-{
-	if (n > 0)
-		c->last_ms = clock_ms();
-}
+#define moved(c, n)	((n) > 0 ? (void)((c)->last_ms = clock_ms()) : (void)0)
 
 /* n bytes went to the server in a call that began at t0. */
 static void
@@ -265,33 +263,32 @@ on_idle(struct loop *l, void *arg)
 	loop_stop(l, ND_EXIT_OK);
 }
 
-/*
- * How the run ends, after its summary: a failed direction is exit 1 and
- * names what was not sent; input left unsent otherwise (--count, -w, a
- * signal) is said, never passed over, but for a closed standard output,
- * whose reader ended the run on purpose.
- */
-static int
-conn_verdict(const struct conn *c, int status)
+/* --report: the bytes each way since the last one. */
+static void
+report(void *arg, double s, double e)
 {
-	char what[128];
+	struct conn *c = arg;
+	struct rec r = { .peer = c->name, .start_s = s, .end_s = e,
+	    .tcp = true, .bytes = c->st.bytes - c->snap_in,
+	    .bytes_out = c->st.sent - c->snap_out };
 
-	feed_unsent(&c->in, what, sizeof(what));
-	if (c->in.err != 0) {
-		nd_warnx("send %s: %s: %s", c->name, strerror(c->in.err), what);
-		return ND_EXIT_RUN;
-	}
-	if (c->recv_err != 0) {
-		if (feed_done(&c->in))
-			nd_warnx("recv %s: %s", c->name, strerror(c->recv_err));
-		else
-			nd_warnx("recv %s: %s: %s", c->name,
-			    strerror(c->recv_err), what);
-		return ND_EXIT_RUN;
-	}
-	if (out_usable() && feed_left(&c->in))
-		nd_warnx("%s", what);
-	return status;
+	report_print(&r);
+	c->snap_in = c->st.bytes;
+	c->snap_out = c->st.sent;
+}
+
+/* --duration: the run is over; exit 3 if it was short of --count. */
+static void
+on_duration(struct loop *l, void *arg)
+{
+	struct conn *c = arg;
+	bool short_ = c->a->count > 0 && c->st.messages < (uint64_t)c->a->count;
+
+	if (short_)
+		nd_warnx("%llu of %lld reads in --duration %g s",
+		    (unsigned long long)c->st.messages, c->a->count,
+		    c->a->duration);
+	loop_stop(l, short_ ? ND_EXIT_SHORT : ND_EXIT_OK);
 }
 
 static void
@@ -307,24 +304,21 @@ conn_setup(struct conn *c, const struct nd_args *a)
 	    zc_splice_fits(STDOUT_FILENO) && zc_pipe_open(&c->zp) == 0)
 		c->zc_out = true;
 	out_hold();
-	if (c->timeout_ms >= 0 &&
-	    loop_timer(c->l, clock_ms() + c->timeout_ms, on_idle, c) < 0)
+	reporter_start(&c->rp, a->report, c->st.start_ns);
+	report_on_loop(&c->rp, c->l, report, c);
+	if ((c->timeout_ms >= 0 &&
+	    loop_timer(c->l, clock_ms() + c->timeout_ms, on_idle, c) < 0) ||
+	    (a->duration > 0 &&
+	    loop_timer(c->l, c->st.start_ns / 1000000 +
+	    (long long)(a->duration * 1000), on_duration, c) < 0))
 		nd_err(ND_EXIT_RUN, "event loop");
-}
-
-/* After the loop: what still waits for standard output goes out. */
-static void
-conn_drain(struct conn *c)
-{
-	if (c->zc_out)
-		(void)splice_out(c, true);
-	out_flush();
 }
 
 static int
 tcp_connect_run(const struct nd_args *a)
 {
 	struct conn c;
+	double s, e;
 	int status;
 
 	memset(&c, 0, sizeof(c));
@@ -356,11 +350,16 @@ tcp_connect_run(const struct nd_args *a)
 
 	status = loop_run(c.l);
 
-	conn_drain(&c);
+	/* After the loop: what still waits for standard output goes out. */
+	if (c.zc_out)
+		(void)splice_out(&c, true);
+	out_flush();
+	if (reporter_last(&c.rp, clock_ns(), &s, &e))
+		report(&c, s, e);
 	stats_print_at_error(NULL, false, 0);
-	if (a->stats || sig_caught())
+	if (a->stats || a->report > 0 || sig_caught())
 		stats_print(&c.st, a->format);
-	status = conn_verdict(&c, status);
+	status = feed_verdict(&c.in, c.name, c.recv_err, status);
 	close(c.fd);
 	zc_pipe_close(&c.zp);
 	loop_free(c.l);

@@ -203,6 +203,38 @@ arm_idle(struct server *s, long long at_ms)
 	s->idle_timer = loop_timer(s->l, at_ms, on_idle, s);
 }
 
+/* --report: every client's bytes each way since the last one. */
+static void
+report(void *arg, double start_s, double end_s)
+{
+	struct server *s = arg;
+	char pn[SOCK_NAMELEN];
+
+	for (struct client *c = s->clients; c != NULL; c = c->next) {
+		struct rec r = { .peer = echo_peer(c, pn, sizeof(pn)),
+		    .start_s = start_s, .end_s = end_s, .tcp = true,
+		    .bytes = c->in - c->snap_in, .bytes_out = c->out -
+		    c->snap_out };
+
+		report_print(&r);
+		c->snap_in = c->in;
+		c->snap_out = c->out;
+	}
+}
+
+/* --duration: the run is over; exit 3 if it was short of --count. */
+static void
+on_duration(struct loop *l, void *arg)
+{
+	struct server *s = arg;
+	bool short_ = s->a->count > 0 && s->accepted < s->a->count;
+
+	if (short_)
+		nd_warnx("%lld of %lld clients served in --duration %g s",
+		    s->accepted, s->a->count, s->a->duration);
+	loop_stop(l, short_ ? ND_EXIT_SHORT : ND_EXIT_OK);
+}
+
 static void
 server_setup(struct server *s, const struct nd_args *a)
 {
@@ -236,23 +268,31 @@ static int
 tcp_serve_run(const struct nd_args *a)
 {
 	struct server s;
+	double start_s, end_s;
 	int status;
 
 	memset(&s, 0, sizeof(s));
 	server_setup(&s, a);
 	stats_start(&s.st, NULL);
 	s.st.tcp = true;
+	reporter_start(&s.rp, a->report, s.st.start_ns);
+	report_on_loop(&s.rp, s.l, report, &s);
+	if (a->duration > 0 && loop_timer(s.l, s.st.start_ns / 1000000 +
+	    (long long)(a->duration * 1000), on_duration, &s) < 0)
+		nd_err(ND_EXIT_RUN, "event loop");
 	stats_print_at_error(&s.st, a->stats, a->format);
 	sock_announce("listening on", s.name);
 
 	status = loop_run(s.l);
 
+	if (reporter_last(&s.rp, clock_ns(), &start_s, &end_s))
+		report(&s, start_s, end_s);
 	stats_print_at_error(NULL, false, 0);
 	for (struct client *c = s.clients, *n; c != NULL; c = n) {
 		n = c->next;
 		echo_free(&s, c);
 	}
-	if (a->stats || sig_caught())
+	if (a->stats || a->report > 0 || sig_caught())
 		stats_print(&s.st, a->format);
 	close(s.lfd);
 	if (s.spare >= 0)

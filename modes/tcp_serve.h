@@ -13,6 +13,7 @@
 #include "bufq.h"
 #include "loop.h"
 #include "opts.h"
+#include "report.h"
 #include "sock.h"
 #include "stats.h"
 
@@ -32,6 +33,7 @@ struct client {
 	bool			 reading;	/* watched for input */
 	bool			 eof;		/* the client shut down writing */
 	uint64_t		 in, out;	/* its bytes each way, for -v */
+	uint64_t		 snap_in, snap_out;	/* at the last report */
 	long long		 start_ms;	/* accepted then */
 };
 
@@ -48,6 +50,7 @@ struct server {
 	int			 idle_timer;	/* -1: none armed */
 	bool			 paused;	/* accepting paused (EMFILE) */
 	struct stats		 st;
+	struct reporter		 rp;		/* --report */
 };
 
 /* tcp_echo.c: a client's life after accept(2). */

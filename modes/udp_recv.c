@@ -10,7 +10,7 @@
 static int
 udp_recv_run(const struct nd_args *a)
 {
-	struct dgram_rx rx = { .groups = NULL };
+	struct dgram_rx rx = { .groups = NULL, .echo_fd = -1 };
 	char name[SOCK_NAMELEN];
 	int rc;
 
@@ -22,6 +22,12 @@ udp_recv_run(const struct nd_args *a)
 	rc = dgram_recv(&rx);
 	close(rx.fd);
 	return rc;
+}
+
+static void
+udp_recv_check(const struct nd_args *a)
+{
+	dgram_check_measure(a, false);
 }
 
 static const struct opt_text udp_recv_texts[] = {
@@ -37,9 +43,11 @@ static const struct opt_text udp_recv_texts[] = {
 const struct nd_mode udp_recv_mode = {
 	.name = "udp-recv",
 	.summary = "bind HOST:PORT and print every datagram",
-	.takes = OPT(O_HOST) | OPT(O_BUFSIZE) | OPT(O_TIMEOUT) | OPT(O_SEQ) |
+	.takes = OPT(O_HISTOGRAM) | OPT(O_ECHO) |
+	    OPT(O_HOST) | OPT(O_BUFSIZE) | OPT(O_TIMEOUT) | OPT(O_SEQ) |
 	    OPT(O_MAX_LOSS),
 	.texts = udp_recv_texts,
 	.listens = true,
+	.check = udp_recv_check,
 	.run = udp_recv_run,
 };

@@ -26,6 +26,7 @@ udp_send_run(const struct nd_args *a)
 	freeaddrinfo(ai);
 	tx.dest = name;
 	tx.group = NULL;
+	tx.to = NULL;
 	if (a->verbose)
 		nd_warnx("sending to %s", name);
 	rc = dgram_send(&tx);
@@ -53,7 +54,8 @@ const struct nd_mode udp_send_mode = {
 	.name = "udp-send",
 	.summary = "send datagrams to HOST:PORT, by default \"Hello world : N\" "
 	    "once a second",
-	.takes = OPT(O_HOST) | OPT(O_MESSAGE) | OPT(O_INTERVAL) | OPT(O_SIZE) |
+	.takes = OPT(O_RATE) | OPT(O_HISTOGRAM) | OPT(O_RTT) |
+	    OPT(O_RTT_TIMEOUT) | OPT(O_MAX_LOSS) | OPT(O_HOST) | OPT(O_MESSAGE) | OPT(O_INTERVAL) | OPT(O_SIZE) |
 	    OPT(O_STDIN) | OPT(O_SEQ),
 	.texts = udp_send_texts,
 	.defaults = udp_send_defaults,

@@ -4,8 +4,9 @@
 load helpers
 
 # Long options each mode takes, from SPEC.md (shared rows + mode rows),
-# and -T/--timestamps, which issue 10 adds to every mode.
-COMMON='bufsize count format help host ipv4 ipv6 port quiet stats timeout timestamps verbose'
+# and what issue 10 adds to every mode: -T/--timestamps, -t/--duration and
+# --report.
+COMMON='bufsize count duration format help host ipv4 ipv6 port quiet report stats timeout timestamps verbose'
 SERVE_ONLY='backlog max-clients poll select sink'
 CONNECT_ONLY='message'
 

@@ -37,7 +37,7 @@ loss_line() {
 	[ $((r + l)) -eq 10000 ]
 	# All 10000 -> exit 0; fewer -> --timeout before --count -> exit 3.
 	if [ "$r" -eq 10000 ]; then [ "$st" -eq 0 ]; else [ "$st" -eq 3 ]; fi
-	grep -q '^netdemo: udp-recv: summary: latency min/avg/max [0-9]*/[0-9.]*/[0-9]* us, jitter [0-9.]* us$' \
+	grep -qE '^netdemo: udp-recv: summary: latency min [0-9.]+ (us|ms), p50 [0-9.]+ (us|ms), p90 [0-9.]+ (us|ms), p99 [0-9.]+ (us|ms), p99.9 [0-9.]+ (us|ms), max [0-9.]+ (us|ms), avg [0-9.]+ (us|ms); jitter [0-9.]+ (us|ms)$' \
 	    "$SERVER_ERR"
 }
 
@@ -185,7 +185,8 @@ loss_line() {
 	run dg_json get "$SERVER_OUT" out_of_order
 	[ "$output" = 1 ]
 	run dg_json get "$SERVER_OUT" latency_us
-	[[ $output =~ ^\{\"min\":\ [0-9]+,\ \"avg\":\ [0-9.]+,\ \"max\":\ [0-9]+\}$ ]]
+	# SPEC's min, avg and max, and the percentiles added to them.
+	[[ $output =~ ^\{\"min\":\ [0-9]+,\ \"p50\":\ [0-9]+,\ \"p90\":\ [0-9]+,\ \"p99\":\ [0-9]+,\ \"p999\":\ [0-9]+,\ \"max\":\ [0-9]+,\ \"avg\":\ [0-9.]+\}$ ]]
 	run dg_json get "$SERVER_OUT" jitter_us
 	[[ $output =~ ^[0-9.]+$ ]]
 	run ! grep -q summary "$SERVER_ERR"

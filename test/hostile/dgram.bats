@@ -146,6 +146,15 @@ xs() {
 
 # --- 10: rates over the active period -----------------------------------------
 
+# "200 ms" in seconds, "2.00 kB" in bytes: the text summary's units.
+in_base() {
+	local k
+	case $2 in
+	us) k=0.000001 ;; ms) k=0.001 ;; kB) k=1000 ;; *) k=1 ;;
+	esac
+	awk -v v="$1" -v k="$k" 'BEGIN { printf "%.9f\n", v * k }'
+}
+
 @test "10 5 datagrams at -i 0.05 after 1 s idle, -w 3 after: ~20 messages/s, elapsed apart" {
 	start_server udp-recv -q --stats -w 3
 	local text_pid=$SERVER_PID text_err=$SERVER_ERR text_port=$PORT
@@ -168,13 +177,16 @@ xs() {
 	    'between(s["messages_per_s"], 15, 25)' \
 	    'close(s["messages_per_s"] * s["duration_s"], 4, 0.02)' \
 	    's["elapsed_s"] >= s["duration_s"]'
-	# text: A s active, R messages/s, S bytes/s, E s elapsed.
-	local line re='^netdemo: udp-recv: summary: 5 messages, 500 bytes in ([0-9.]+) s \(([0-9.]+) messages/s, ([0-9.]+) bytes/s; ([0-9.]+) s elapsed\)$'
+	# text, in human units: A active, R msg/s, B bytes/s, E elapsed.
+	local line re='^netdemo: udp-recv: summary: 5 messages, 500 bytes in ([0-9.]+) (us|ms|s): ([0-9.]+) msg/s, ([0-9.]+) (B|kB)/s \([0-9.]+ k?bit/s\); ([0-9.]+) (ms|s) elapsed$'
 	line=$(grep '^netdemo: udp-recv: summary: 5 messages' "$text_err")
 	echo "text summary: $line"
 	[[ $line =~ $re ]]
-	local a=${BASH_REMATCH[1]} r=${BASH_REMATCH[2]} b=${BASH_REMATCH[3]}
-	local e=${BASH_REMATCH[4]}
+	local a r b e
+	a=$(in_base "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")
+	r=${BASH_REMATCH[3]}
+	b=$(in_base "${BASH_REMATCH[4]}" "${BASH_REMATCH[5]}")
+	e=$(in_base "${BASH_REMATCH[6]}" "${BASH_REMATCH[7]}")
 	float_ok "$r >= 15 && $r <= 25"
 	float_ok "$r * $a >= 3.88 && $r * $a <= 4.12"
 	float_ok "$b * $a >= 388 && $b * $a <= 412"
@@ -189,8 +201,7 @@ xs() {
 	timeout 10 "$ND" udp-send -c 1 -s 100 -q -p "$PORT"
 	expect_exit 0 "$text_pid" 50
 	expect_exit 0 "$SERVER_PID" 50
-	# "1 messages" as the brief writes it; "1 message" would do too.
-	grep -qE '^netdemo: udp-recv: summary: 1 messages?, 100 bytes in [0-9.]+ s \(no rate from fewer than 2 messages; [0-9.]+ s elapsed\)$' \
+	grep -qE '^netdemo: udp-recv: summary: 1 message, 100 bytes in 0 us: no rate from fewer than 2 messages; [0-9.]+ (ms|s) elapsed$' \
 	    "$text_err" || { cat "$text_err" >&2; false; }
 	hd expect "$SERVER_OUT" 's["messages"] == 1' \
 	    's["messages_per_s"] is None' 's["bytes_per_s"] is None' \

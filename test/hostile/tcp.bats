@@ -85,7 +85,7 @@ last_line_is() {
 	# The summary (3 bytes came back) is there, and above the last line.
 	nl=$(wc -l <"$T/err")
 	head -n $((nl - 1)) "$T/err" |
-	    grep -qE '^netdemo: tcp-connect: summary: [0-9]+ messages, 3 bytes in '
+	    grep -qE '^netdemo: tcp-connect: summary: [0-9]+ messages?, 3 bytes in '
 	expect_exit 0 "$PEER_PID" 50
 }
 
@@ -213,7 +213,7 @@ one_line_starting() {
 	    tcp-serve --max-clients $'1\tx'
 	usage_error 'netdemo: tcp-serve: --count 1\rx: not a number' \
 	    tcp-serve -c $'1\rx'
-	usage_error 'netdemo: tcp-connect: --bufsize 1\\x: not a number' \
+	usage_error 'netdemo: tcp-connect: --bufsize 1\\x: not a size' \
 	    tcp-connect -b '1\x'
 	usage_error 'netdemo: tcp-serve: --backlog 1\nx: not a number' \
 	    tcp-serve --backlog $'1\nx'
