@@ -165,12 +165,13 @@ on_datagram(const struct dgram_rx *rx, struct rxrun *r, size_t got,
 		    "bytes, --bufsize %lld", peer, wire, a->bufsize);
 		m.orig_len = wire;
 	}
-	if (a->seq && (h = seq_of(r, f, r->buf, got, from, &m)) > 0) {
+	if (a->seq && (h = seq_of(r, f, r->buf, got, from, &m)) > 0)
 		m.wire_len = wire;
-		/* Only a whole datagram with a header is answered. */
-		if (a->echo && wire == got)
-			echo(rx, &r->st, f, r->buf, got, from);
-	}
+	/* Only a whole datagram with a header is answered. */
+	if (a->echo && h > 0 && wire == got)
+		echo(rx, &r->st, f, r->buf, got, from);
+	else if (a->echo)
+		r->st.echo_held++;
 	if (!a->quiet) {
 		m.peer = out_wants_peer() ? peer : NULL;
 		out_msg(&m, r->buf + h, got - h);

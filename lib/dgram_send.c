@@ -226,6 +226,7 @@ struct txrun {
 	uint64_t		 snap_msgs, snap_bytes;	/* at the last report */
 	struct flows		*flows;		/* --rtt: the receivers */
 	struct rtt		*rtt;
+	bool			 draining;	/* after the last send: replies */
 };
 
 static void
@@ -266,7 +267,8 @@ tx_wait(struct txrun *t, long long due)
 		}
 		if (t->rtt != NULL)
 			rtt_poll(t->rtt, now);
-		if (due < 0 || now >= due)
+		if (due < 0 || now >= due ||
+		    (t->draining && rtt_complete(t->rtt)))
 			return true;
 		if (t->end_ns >= 0 && t->end_ns < until)
 			until = t->end_ns;
@@ -300,6 +302,7 @@ rtt_end(struct txrun *t)
 	long long due = rtt_last_due(t->rtt);
 
 	t->end_ns = -1;		/* --duration is over: replies still count */
+	t->draining = true;
 	while (due >= 0 && clock_ns() < due && !rtt_complete(t->rtt) &&
 	    tx_wait(t, due))
 		;

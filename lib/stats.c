@@ -462,9 +462,8 @@ print_text(const struct stats *s, const struct rates *r,
 	if (s->client)
 		print_client_text(s);
 	if (s->echo)
-		nd_warnx("summary: %" PRIu64 " echoed, %" PRIu64 " not answered "
-		    "(no header, rate limit, full send queue)", s->echoed,
-		    s->echo_held);
+		nd_warnx("summary: %" PRIu64 " echoed, %" PRIu64 " not answered",
+		    s->echoed, s->echo_held);
 	if (q != NULL && s->rtt)
 		print_rtt_text(s, q);
 	else if (q != NULL)
