@@ -70,5 +70,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(!(opts_given(&a, O_IPV4) && opts_given(&a, O_IPV6)));
 	FUZZ_ASSERT(a.format >= FMT_TEXT && a.format <= FMT_JSON);
 	FUZZ_ASSERT(a.host != NULL && a.host[0] != '\0');
+	/* Issue 10's rows. */
+	FUZZ_ASSERT(a.duration == -1 || (a.duration > 0 && a.duration <= 1e9));
+	FUZZ_ASSERT(a.report == -1 || (a.report >= 0.01 && a.report <= 1e6));
+	FUZZ_ASSERT(a.rate == -1 || (a.rate > 0 && a.rate <= 1e12));
+	FUZZ_ASSERT(a.rate < 0 || a.rate_bits || a.rate <= 1e9);
+	FUZZ_ASSERT(!(opts_given(&a, O_RATE) && opts_given(&a, O_INTERVAL)));
+	FUZZ_ASSERT(!(a.rtt || a.echo) || a.seq);
+	FUZZ_ASSERT(!a.histogram || a.seq);
+	FUZZ_ASSERT(a.rtt_timeout >= 0.001 && a.rtt_timeout <= 3600);
 	return 0;
 }

@@ -246,3 +246,28 @@ more_re='^netdemo: tcp-serve: turned away: [0-9]+ more like this$'
 	    "$T/c1.err"
 	[ ! -s "$T/c1.out" ]
 }
+
+# Issue 10, item 6: typed at a terminal, ^C is echoed where the cursor is;
+# the summary must not be glued to it.  script(1) gives netdemo a terminal
+# and Control-C is typed into it (the line discipline sends SIGINT).
+@test "^C typed at a terminal: the summary starts on a line of its own" {
+	command -v script >/dev/null || skip "script(1) is not installed"
+	mkfifo "$T/keys"
+	# Read-write: opening the fifo blocks neither side.
+	exec {keys}<>"$T/keys"
+	# Not start_bg: a background command's own < redirect is kept, the
+	# one of a function around it is replaced by /dev/null.
+	script -qfec "exec $ND udp-recv -p 0 -q" /dev/null <"$T/keys" \
+	    >"$BATS_TEST_TMPDIR/tty.out" 2>&1 &
+	ND_PIDS+=("$!")
+	wait_for_line "$BATS_TEST_TMPDIR/tty.out" 'listening on' 100
+	printf '\003' >&"$keys"
+	wait_for_line "$BATS_TEST_TMPDIR/tty.out" 'summary: ' 50
+	exec {keys}>&-
+	wait_pid "${ND_PIDS[-1]}" 50
+	# The echo "^C", then a new line, then the summary.
+	grep -q '^\^C' "$BATS_TEST_TMPDIR/tty.out"
+	grep -q $'^netdemo: udp-recv: summary: 0 messages, 0 bytes in 0 us' \
+	    "$BATS_TEST_TMPDIR/tty.out"
+	run ! grep -q 'C.*netdemo: udp-recv: summary' "$BATS_TEST_TMPDIR/tty.out"
+}

@@ -177,3 +177,41 @@ serve_echo_then_sigint() {
 	grep -q 'turned away' "$SERVER_ERR"
 	vg_clean
 }
+
+# Issue 10's paths: --echo and --rtt with their histograms, --report on
+# both sides, a --rate sender ended by --duration.
+@test "valgrind: udp-recv --echo --report, udp-send --rtt --rate -t --histogram: both clean" {
+	start_vg_server udp-recv --echo --report 0.2 --histogram -q -f json \
+	    -t 30
+	run --separate-stderr "$VG" udp-send -p "$PORT" --rtt -r 50/s -t 1 \
+	    --report 0.2 --histogram -f json --rtt-timeout 2
+	[ "$status" -eq 0 ]
+	[ "$(jq -s '[.[] | select(.event == "summary")][0].replies' \
+	    <<<"$output")" -ge 40 ]
+	grep -q 'round trips from 127.0.0.1:' <<<"$stderr"
+	rc=0
+	stop_pid "$SERVER_PID" INT || rc=$?
+	[ "$rc" -eq 0 ]
+	grep -q '"event":"report"' "$SERVER_OUT"
+	grep -q '"echoed":' "$SERVER_OUT"
+	vg_clean
+}
+
+@test "valgrind: mcast-recv --echo, mcast-send --rtt, tcp-connect --report -t" {
+	start_vg_server mcast-recv --echo -q
+	run --separate-stderr "$VG" mcast-send -p "$PORT" --rtt -c 20 -i 0.01 \
+	    -q --stats --rtt-timeout 2
+	[ "$status" -eq 0 ]
+	grep -q ': 20 replies, 0 lost' <<<"$stderr"
+	rc=0
+	stop_pid "$SERVER_PID" INT || rc=$?
+	[ "$rc" -eq 0 ]
+	start_vg_server tcp-serve --sink -q --report 0.2
+	run --separate-stderr "$VG" tcp-connect -p "$PORT" --report 0.2 -t 1 \
+	    -q < /dev/zero
+	[ "$status" -eq 0 ]
+	grep -q 'report 127.0.0.1:.* out ' <<<"$stderr"
+	stop_pid "$SERVER_PID" INT || rc=$?
+	[ "$rc" -eq 0 ]
+	vg_clean
+}
