@@ -55,10 +55,13 @@ dgram_wait(long long deadline_ns, int fd)
 			    &ts, NULL);
 			continue;
 		}
-		/* Round up: waking early would spin until the deadline. */
+		/*
+		 * Poll's milliseconds to within 1-2 ms of the deadline, then
+		 * the sleep above to the nanosecond: on time, never spinning.
+		 */
 		r = sig_wait(fd >= 0 ? fd : sig_fd(), POLLIN, left < 0 ? -1 :
-		    left / 1000000 + 1 > INT_MAX ? INT_MAX :
-		    (int)(left / 1000000 + 1));
+		    left / 1000000 - 1 > INT_MAX ? INT_MAX :
+		    (int)(left / 1000000 - 1));
 		if (r < 0 && errno != EINTR)
 			nd_err(ND_EXIT_RUN, "poll");
 		if (r > 0 && fd >= 0)

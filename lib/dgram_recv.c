@@ -361,7 +361,7 @@ dgram_recv(const struct dgram_rx *rx)
 	while ((a->count == 0 || r->st.messages < (uint64_t)a->count) &&
 	    recv_next(rx, r))
 		;
-	if (reporter_last(&r->rp, clock_ns(), &s, &e))
+	if (reporter_last(&r->rp, clock_ns(), flows_pending(r->flows), &s, &e))
 		flows_report(r->flows, s, e, a->seq);
 	out_flush();
 	stats_print_at_error(NULL, false, 0);
@@ -370,6 +370,7 @@ dgram_recv(const struct dgram_rx *rx)
 	if (a->stats || a->report > 0 || sig_caught() ||
 	    status == ND_EXIT_SHORT)
 		stats_print(&r->st, a->format);
+	stats_chart(&r->st);
 	(void)recv_verdict(rx, r, true);
 	flows_free(r->flows);
 	free(r->buf);

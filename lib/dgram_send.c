@@ -222,7 +222,8 @@ struct txrun {
 	bool			 timed;		/* a clock to watch: -t, --report */
 	long long		 end_ns;	/* --duration, or -1 */
 	bool			 ended;		/* --duration passed */
-	double			 due_ns;	/* next send, after the start */
+	long long		 first_ns;	/* the first send: pacing's origin */
+	double			 due_ns;	/* next send, after the first */
 	uint64_t		 snap_msgs, snap_bytes;	/* at the last report */
 	struct flows		*flows;		/* --rtt: the receivers */
 	struct rtt		*rtt;
@@ -328,7 +329,12 @@ tx_verdict(const struct txrun *t, int status)
 	if (t->rtt == NULL || status != ND_EXIT_SHORT)
 		return;
 	flows_sum(t->flows, &sum);
-	if (!sum.any)
+	if (!sum.any && sum.late > 0)
+		nd_warnx("nothing measured: no reply to %llu datagram%s within "
+		    "--rtt-timeout %g s (%llu came later)",
+		    (unsigned long long)t->st.messages, t->st.messages == 1 ?
+		    "" : "s", a->rtt_timeout, (unsigned long long)sum.late);
+	else if (!sum.any)
 		nd_warnx("nothing measured: no reply to %llu datagram%s in "
 		    "--rtt-timeout %g s", (unsigned long long)t->st.messages,
 		    t->st.messages == 1 ? "" : "s", a->rtt_timeout);
@@ -389,7 +395,7 @@ dgram_send(const struct dgram_tx *tx)
 	for (n = 0; a->count == 0 || n < (unsigned long long)a->count; n++) {
 		size_t len;
 
-		if (!tx_wait(t, n > 0 && paced ? t->st.start_ns +
+		if (!tx_wait(t, n > 0 && paced ? t->first_ns +
 		    (long long)t->due_ns : -1))
 			break;
 		len = hdr + next_payload(tx, ln, buf, hdr, n, &more);
@@ -400,6 +406,8 @@ dgram_send(const struct dgram_tx *tx)
 				memset(buf + len, '.', (size_t)a->size - len);
 			len = (size_t)a->size;
 		}
+		if (n == 0)
+			t->first_ns = clock_ns();
 		if (a->seq)
 			seq_header(buf, n, clock_wall_us());
 		if (!send_one(tx, buf, len, &refused))
@@ -424,7 +432,8 @@ dgram_send(const struct dgram_tx *tx)
 		rtt_finish(t->rtt);
 	if (t->ended && a->count > 0 && t->st.messages < (uint64_t)a->count)
 		status = ND_EXIT_SHORT;
-	if (reporter_last(&t->rp, clock_ns(), &s, &e))
+	if (reporter_last(&t->rp, clock_ns(), t->st.messages != t->snap_msgs ||
+	    (t->flows != NULL && flows_pending(t->flows)), &s, &e))
 		tx_report(t, s, e);
 	if (refused > 0 && a->verbose)
 		nd_warnx("%llu sends reported nobody listening at %s", refused,
@@ -433,6 +442,7 @@ dgram_send(const struct dgram_tx *tx)
 	if (a->stats || a->report > 0 || sig_caught() ||
 	    status == ND_EXIT_SHORT)
 		stats_print(&t->st, a->format);
+	stats_chart(&t->st);
 	tx_verdict(t, status);
 	rtt_free(t->rtt);
 	flows_free(t->flows);

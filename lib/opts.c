@@ -238,7 +238,7 @@ set_value(const struct nd_mode *m, int id, const char *val, struct nd_args *a)
 		if (opts_number(val, r->min, r->max, r->kind == K_REAL, &d,
 		    &why) < 0) {
 			if (strcmp(why, "out of range") == 0 && r->max < 1e9)
-				nd_usage("--%s %s: out of range %.0f-%.0f",
+				nd_usage("--%s %s: out of range %g-%.0f",
 				    r->name, val, r->min, r->max);
 			nd_usage("--%s %s: %s", r->name, val, why);
 		}

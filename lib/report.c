@@ -72,11 +72,19 @@ report_on_loop(struct reporter *rp, struct loop *l,
 		nd_err(ND_EXIT_RUN, "event loop");
 }
 
-bool
-reporter_last(struct reporter *rp, long long now, double *start_s,
+void
+reporter_span(const struct reporter *rp, long long now, double *start_s,
     double *end_s)
 {
-	if (rp->every_ns <= 0 || now - rp->prev_ns < 1000000)
+	*start_s = (double)(rp->prev_ns - rp->start_ns) / 1e9;
+	*end_s = (double)(now - rp->start_ns) / 1e9;
+}
+
+bool
+reporter_last(struct reporter *rp, long long now, bool pending,
+    double *start_s, double *end_s)
+{
+	if (rp->every_ns <= 0 || (!pending && now - rp->prev_ns < 1000000))
 		return false;
 	rp->next_ns = now;
 	(void)reporter_due(rp, now, start_s, end_s);
@@ -120,25 +128,45 @@ pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0;
 }
 
+/* v per second over secs; -1 (printed as null, or "-") without a time. */
+static double
+per(double v, double secs)
+{
+	return secs > 0 ? v / secs : -1;
+}
+
+/* A json rate: the number, or null. */
+static const char *
+jrate(char *d, size_t cap, double v)
+{
+	if (v < 0)
+		snprintf(d, cap, "null");
+	else
+		snprintf(d, cap, "%.3f", v);
+	return d;
+}
+
 static void
 print_json(const struct rec *r, double secs)
 {
-	char f[1024], h[256];
+	char f[1024], h[256], a[32], b[32], c[32];
 	size_t n;
 
 	n = (size_t)snprintf(f, sizeof(f), ",\"start_s\":%.3f,\"end_s\":%.3f",
 	    r->start_s, r->end_s);
 	if (r->tcp)
 		n += (size_t)snprintf(f + n, sizeof(f) - n, ",\"bytes_in\":%"
-		    PRIu64 ",\"bytes_out\":%" PRIu64 ",\"bytes_in_per_s\":%.3f,"
-		    "\"bytes_out_per_s\":%.3f", r->bytes, r->bytes_out,
-		    (double)r->bytes / secs, (double)r->bytes_out / secs);
+		    PRIu64 ",\"bytes_out\":%" PRIu64 ",\"bytes_in_per_s\":%s,"
+		    "\"bytes_out_per_s\":%s", r->bytes, r->bytes_out,
+		    jrate(a, sizeof(a), per((double)r->bytes, secs)),
+		    jrate(b, sizeof(b), per((double)r->bytes_out, secs)));
 	else
 		n += (size_t)snprintf(f + n, sizeof(f) - n, ",\"messages\":%"
-		    PRIu64 ",\"bytes\":%" PRIu64 ",\"messages_per_s\":%.3f,"
-		    "\"bytes_per_s\":%.3f,\"bits_per_s\":%.3f", r->messages,
-		    r->bytes, (double)r->messages / secs,
-		    (double)r->bytes / secs, 8.0 * (double)r->bytes / secs);
+		    PRIu64 ",\"bytes\":%" PRIu64 ",\"messages_per_s\":%s,"
+		    "\"bytes_per_s\":%s,\"bits_per_s\":%s", r->messages,
+		    r->bytes, jrate(a, sizeof(a), per((double)r->messages,
+		    secs)), jrate(b, sizeof(b), per((double)r->bytes, secs)),
+		    jrate(c, sizeof(c), per(8.0 * (double)r->bytes, secs)));
 	if (r->seq) {
 		report_pcts_json(h, sizeof(h), r->lat);
 		n += (size_t)snprintf(f + n, sizeof(f) - n, ",\"lost\":%" PRIu64
@@ -160,8 +188,9 @@ report_print(const struct rec *r)
 	double secs = r->end_s - r->start_s;
 	char a[32], b[32], c[32], d[32], h[160], tail[320] = "", iv[48];
 
-	if (secs <= 0)
-		secs = 1e-9;
+	/* Rates over less than a millisecond would mean nothing: none. */
+	if (secs < 1e-3)
+		secs = 0;
 	if (out_json()) {
 		print_json(r, secs);
 		return;
@@ -186,14 +215,15 @@ report_print(const struct rec *r)
 		nd_warnx("report %-22s %15s  in %9s %13s  out %9s %13s",
 		    r->peer, iv,
 		    units_bytes(a, sizeof(a), (double)r->bytes),
-		    units_bits(b, sizeof(b), 8.0 * (double)r->bytes / secs),
+		    units_bits(b, sizeof(b), per(8.0 * (double)r->bytes, secs)),
 		    units_bytes(c, sizeof(c), (double)r->bytes_out),
-		    units_bits(d, sizeof(d), 8.0 * (double)r->bytes_out / secs));
+		    units_bits(d, sizeof(d), per(8.0 * (double)r->bytes_out,
+		    secs)));
 	else
 		nd_warnx("report %-22s %15s %8" PRIu64 " msg %9s %13s %13s%s",
 		    r->peer, iv, r->messages,
 		    units_bytes(a, sizeof(a), (double)r->bytes),
-		    units_msg_rate(b, sizeof(b), (double)r->messages / secs),
-		    units_bits(c, sizeof(c), 8.0 * (double)r->bytes / secs),
+		    units_msg_rate(b, sizeof(b), per((double)r->messages, secs)),
+		    units_bits(c, sizeof(c), per(8.0 * (double)r->bytes, secs)),
 		    tail);
 }

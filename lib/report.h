@@ -65,11 +65,16 @@ bool	reporter_due(struct reporter *rp, long long now, double *start_s,
 void	report_on_loop(struct reporter *rp, struct loop *l,
 	    void (*fn)(void *, double, double), void *arg);
 
+/* The interval so far, from the last report to now (no more reports). */
+void	reporter_span(const struct reporter *rp, long long now, double *start_s,
+	    double *end_s);
+
 /*
  * At the end of the run: the last, partial interval's bounds, if it is
- * at least a millisecond long; then no more.
+ * at least a millisecond long or pending (something was counted in it);
+ * then no more.
  */
-bool	reporter_last(struct reporter *rp, long long now, double *start_s,
-	    double *end_s);
+bool	reporter_last(struct reporter *rp, long long now, bool pending,
+	    double *start_s, double *end_s);
 
 #endif

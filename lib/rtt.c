@@ -121,6 +121,21 @@ on_reply(struct rtt *r, const unsigned char *p, size_t n,
 	f->messages++;
 	f->bytes += n;
 	us = rx_us > sent_us ? rx_us - sent_us : 0;
+	if (!f->answered || seq < f->first_ans) {
+		/*
+		 * This receiver's loss now counts from seq: what was settled
+		 * from there on, before its first answer, had no reply in
+		 * time (a reply in time is read before its datagram is
+		 * settled).
+		 */
+		uint64_t upto = f->answered && f->first_ans < r->expired ?
+		    f->first_ans : r->expired;
+
+		if (upto > seq)
+			f->rtt_lost += upto - seq;
+		f->answered = true;
+		f->first_ans = seq;
+	}
 	if (us * 1000 > r->timeout_ns) {
 		/* Counted lost when its time ran out: now also late. */
 		f->late++;
@@ -139,7 +154,10 @@ on_reply(struct rtt *r, const unsigned char *p, size_t n,
 	}
 }
 
-/* Settle datagram seq: lost for every receiver that answered before it. */
+/*
+ * Settle datagram seq, its time up: lost for every receiver that had
+ * answered it or an earlier one, but not this one in time.
+ */
 static void
 settle(struct rtt *r, uint64_t seq)
 {
@@ -149,7 +167,7 @@ settle(struct rtt *r, uint64_t seq)
 	for (int i = 0; i < r->flows->n; i++) {
 		struct flow *f = r->flows->f[i];
 
-		if (f->q.any && ext >= f->q.first && !seq_seen(&f->q, ext))
+		if (f->answered && seq >= f->first_ans && !seq_seen(&f->q, ext))
 			f->rtt_lost++;
 	}
 }
@@ -202,9 +220,8 @@ rtt_complete(const struct rtt *r)
 {
 	for (int i = 0; i < r->flows->n; i++) {
 		const struct flow *f = r->flows->f[i];
-		uint64_t first = f->q.first % (SEQ_MAX + 1);
 
-		if (!f->q.any || f->q.unique < r->sent - first)
+		if (!f->answered || f->q.unique < r->sent - f->first_ans)
 			return false;
 	}
 	return r->flows->n > 0;

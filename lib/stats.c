@@ -105,11 +105,15 @@ flows_sum(const struct flows *set, struct flowsum *sum)
 		const struct seqstat *q = &f->q;
 
 		sum->late += f->late;
+		/* A receiver whose every answer came late lost them all. */
+		if (set->rtt)
+			sum->lost += f->rtt_lost;
 		if (!q->any)
 			continue;
 		sum->any = true;
 		sum->received += q->unique;
-		sum->lost += set->rtt ? f->rtt_lost : seq_lost(q);
+		if (!set->rtt)
+			sum->lost += seq_lost(q);
 		sum->duplicated += q->duplicated;
 		sum->out_of_order += q->out_of_order;
 		sum->stale += q->stale;
@@ -144,6 +148,15 @@ static uint64_t
 delta(uint64_t now, uint64_t then)
 {
 	return now > then ? now - then : 0;
+}
+
+bool
+flows_pending(const struct flows *set)
+{
+	for (int i = 0; i < set->n; i++)
+		if (set->f[i]->messages != set->f[i]->snap.messages)
+			return true;
+	return false;
 }
 
 void
@@ -265,7 +278,7 @@ json_receivers(char *d, size_t cap, const struct flows *set)
 		    ",\"late\":%" PRIu64 ",\"first_seq\":%" PRIu64 ",\"rtt_us\":"
 		    "%s}", i ? "," : "", json_str(p, sizeof(p), f->name),
 		    f->q.unique, f->rtt_lost, f->q.duplicated, f->late,
-		    f->q.any ? (uint64_t)(f->q.first % (SEQ_MAX + 1)) : 0, h);
+		    f->first_ans, h);
 	}
 	if (n < cap)
 		n += (size_t)snprintf(d + n, cap - n, "]");
@@ -389,7 +402,7 @@ print_rtt_text(const struct stats *s, const struct flowsum *q)
 	    q->duplicated, q->late);
 	for (int i = 0; i < s->flows->n; i++) {
 		const struct flow *f = s->flows->f[i];
-		uint64_t exp = f->q.unique - f->late + f->rtt_lost;
+		uint64_t exp = f->q.unique + f->rtt_lost;
 		char what[96];
 
 		nd_warnx("summary: %s: %" PRIu64 " repl%s, %" PRIu64 " lost "
@@ -492,7 +505,8 @@ print_histograms(const struct stats *s, const struct flowsum *q)
 		}
 		return;
 	}
-	nd_warnx("latency, %" PRIu64 " datagrams:", q->lat.n);
+	nd_warnx("latency, %" PRIu64 " datagram%s:", q->lat.n,
+	    q->lat.n == 1 ? "" : "s");
 	if (hist_chart(&q->lat, 12, 40, chart_line, NULL) == 0)
 		nd_warnx("  (none)");
 }
@@ -520,8 +534,19 @@ stats_print(const struct stats *s, enum out_format fmt)
 			(void)!write(STDERR_FILENO, "\n", 1);
 		print_text(s, &r, q);
 	}
-	if (s->histogram && q != NULL)
-		print_histograms(s, q);
+	free(q);
+}
+
+void
+stats_chart(const struct stats *s)
+{
+	struct flowsum *q;
+
+	if (!s->histogram || s->flows == NULL || (q = malloc(sizeof(*q))) ==
+	    NULL)
+		return;
+	flows_sum(s->flows, q);
+	print_histograms(s, q);
 	free(q);
 }
 

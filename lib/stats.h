@@ -36,6 +36,8 @@ struct flow {
 	uint64_t		 messages, bytes;
 	uint64_t		 late;	/* --rtt: replies after the timeout */
 	uint64_t		 rtt_lost;	/* --rtt: no reply in time */
+	bool			 answered;	/* --rtt: any reply, even late */
+	uint64_t		 first_ans;	/* --rtt: the first seq answered */
 	struct seqstat		 q;	/* --seq (or --rtt: the replies) */
 	struct hist		 lat;	/* one-way latency, or round trip */
 	struct hist		 ivl;	/* the same since the last report */
@@ -111,6 +113,9 @@ void		 flows_sum(const struct flows *set, struct flowsum *sum);
 double		 flowsum_loss_pct(const struct flowsum *sum);
 void		 flows_free(struct flows *set);
 
+/* Whether a flow counted anything since its last report. */
+bool		 flows_pending(const struct flows *set);
+
 /*
  * --report: one record per flow for the interval [start_s, end_s], with
  * the --seq counters when seq.
@@ -124,6 +129,9 @@ void		 flows_report(struct flows *set, double start_s, double end_s,
  * gone).
  */
 void	stats_print(const struct stats *s, enum out_format fmt);
+
+/* --histogram: the latencies (or round trips) as bars on standard error. */
+void	stats_chart(const struct stats *s);
 
 /*
  * From now on a fatal error (nd_err) prints s's summary first, when

@@ -282,13 +282,9 @@ static void
 on_duration(struct loop *l, void *arg)
 {
 	struct conn *c = arg;
-	bool short_ = c->a->count > 0 && c->st.messages < (uint64_t)c->a->count;
 
-	if (short_)
-		nd_warnx("%llu of %lld reads in --duration %g s",
-		    (unsigned long long)c->st.messages, c->a->count,
-		    c->a->duration);
-	loop_stop(l, short_ ? ND_EXIT_SHORT : ND_EXIT_OK);
+	loop_stop(l, c->a->count > 0 && c->st.messages <
+	    (uint64_t)c->a->count ? ND_EXIT_SHORT : ND_EXIT_OK);
 }
 
 static void
@@ -354,12 +350,17 @@ tcp_connect_run(const struct nd_args *a)
 	if (c.zc_out)
 		(void)splice_out(&c, true);
 	out_flush();
-	if (reporter_last(&c.rp, clock_ns(), &s, &e))
+	if (reporter_last(&c.rp, clock_ns(), c.st.bytes != c.snap_in ||
+	    c.st.sent != c.snap_out, &s, &e))
 		report(&c, s, e);
 	stats_print_at_error(NULL, false, 0);
-	if (a->stats || a->report > 0 || sig_caught())
+	if (a->stats || a->report > 0 || sig_caught() ||
+	    status == ND_EXIT_SHORT)
 		stats_print(&c.st, a->format);
-	status = feed_verdict(&c.in, c.name, c.recv_err, status);
+	if ((status = feed_verdict(&c.in, c.name, c.recv_err, status)) ==
+	    ND_EXIT_SHORT)
+		nd_warnx("%llu of %lld reads in --duration %g s",
+		    (unsigned long long)c.st.messages, a->count, a->duration);
 	close(c.fd);
 	zc_pipe_close(&c.zp);
 	loop_free(c.l);

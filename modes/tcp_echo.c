@@ -71,6 +71,7 @@ echo_close(struct client *c, const char *why)
 
 	if (s->a->verbose)
 		echo_said_close(c, why);
+	serve_report_gone(s, c);
 	loop_del(s->l, c->fd);
 	echo_unlink(s, c);
 	echo_free(s, c);

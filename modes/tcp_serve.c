@@ -203,23 +203,39 @@ arm_idle(struct server *s, long long at_ms)
 	s->idle_timer = loop_timer(s->l, at_ms, on_idle, s);
 }
 
-/* --report: every client's bytes each way since the last one. */
+/* --report: a client's bytes each way since its last record. */
+static void
+report_client(struct client *c, double start_s, double end_s)
+{
+	char pn[SOCK_NAMELEN];
+	struct rec r = { .peer = echo_peer(c, pn, sizeof(pn)),
+	    .start_s = start_s, .end_s = end_s, .tcp = true,
+	    .bytes = c->in - c->snap_in, .bytes_out = c->out - c->snap_out };
+
+	report_print(&r);
+	c->snap_in = c->in;
+	c->snap_out = c->out;
+}
+
 static void
 report(void *arg, double start_s, double end_s)
 {
 	struct server *s = arg;
-	char pn[SOCK_NAMELEN];
 
-	for (struct client *c = s->clients; c != NULL; c = c->next) {
-		struct rec r = { .peer = echo_peer(c, pn, sizeof(pn)),
-		    .start_s = start_s, .end_s = end_s, .tcp = true,
-		    .bytes = c->in - c->snap_in, .bytes_out = c->out -
-		    c->snap_out };
+	for (struct client *c = s->clients; c != NULL; c = c->next)
+		report_client(c, start_s, end_s);
+}
 
-		report_print(&r);
-		c->snap_in = c->in;
-		c->snap_out = c->out;
-	}
+/* A client leaves: its last record, from its last report to now. */
+void
+serve_report_gone(struct server *s, struct client *c)
+{
+	double start_s, end_s;
+
+	if (s->a->report <= 0 || (c->in == c->snap_in && c->out == c->snap_out))
+		return;
+	reporter_span(&s->rp, clock_ns(), &start_s, &end_s);
+	report_client(c, start_s, end_s);
 }
 
 /* --duration: the run is over; exit 3 if it was short of --count. */
@@ -227,12 +243,9 @@ static void
 on_duration(struct loop *l, void *arg)
 {
 	struct server *s = arg;
-	bool short_ = s->a->count > 0 && s->accepted < s->a->count;
 
-	if (short_)
-		nd_warnx("%lld of %lld clients served in --duration %g s",
-		    s->accepted, s->a->count, s->a->duration);
-	loop_stop(l, short_ ? ND_EXIT_SHORT : ND_EXIT_OK);
+	loop_stop(l, s->a->count > 0 && s->accepted < s->a->count ?
+	    ND_EXIT_SHORT : ND_EXIT_OK);
 }
 
 static void
@@ -268,7 +281,6 @@ static int
 tcp_serve_run(const struct nd_args *a)
 {
 	struct server s;
-	double start_s, end_s;
 	int status;
 
 	memset(&s, 0, sizeof(s));
@@ -285,15 +297,19 @@ tcp_serve_run(const struct nd_args *a)
 
 	status = loop_run(s.l);
 
-	if (reporter_last(&s.rp, clock_ns(), &start_s, &end_s))
-		report(&s, start_s, end_s);
 	stats_print_at_error(NULL, false, 0);
 	for (struct client *c = s.clients, *n; c != NULL; c = n) {
 		n = c->next;
+		serve_report_gone(&s, c);
 		echo_free(&s, c);
 	}
-	if (a->stats || a->report > 0 || sig_caught())
+	/* A run that fell short shows its summary, then why. */
+	if (a->stats || a->report > 0 || sig_caught() ||
+	    status == ND_EXIT_SHORT)
 		stats_print(&s.st, a->format);
+	if (status == ND_EXIT_SHORT)
+		nd_warnx("%lld of %lld clients served in --duration %g s",
+		    s.accepted, a->count, a->duration);
 	close(s.lfd);
 	if (s.spare >= 0)
 		close(s.spare);

@@ -62,7 +62,8 @@ void		 echo_close(struct client *c, const char *why);
 void		 echo_unlink(struct server *s, struct client *c);
 void		 echo_free(struct server *s, struct client *c);
 
-/* tcp_serve.c: a client left. */
+/* tcp_serve.c: a client is leaving (its last report); it left. */
+void		 serve_report_gone(struct server *s, struct client *c);
 void		 serve_client_gone(struct server *s);
 
 #endif
