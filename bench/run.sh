@@ -164,6 +164,8 @@ start_server() {
 		spawn "$log" "$REF" -p 0 ;;
 	poll | select)
 		spawn "$log" "$ND" tcp-serve -p 0 -q "--$name" ;;
+	poll-report)
+		spawn "$log" "$ND" tcp-serve -p 0 -q --poll --report 1 ;;
 	plain)
 		spawn "$log" "$ND" tcp-serve -p 0 -q ;;
 	socat | ncat)
@@ -229,6 +231,7 @@ name_of() {
 	case $1 in
 	ref) echo "ref_echo (reference)" ;;
 	poll | select) echo "netdemo tcp-serve --$1" ;;
+	poll-report) echo "netdemo tcp-serve --poll --report 1" ;;
 	plain) echo "netdemo tcp-serve" ;;
 	*) echo "$1" ;;
 	esac
@@ -359,10 +362,10 @@ recv_start() {
 		    -n "$DGRAMS"
 	elif [[ -n $group ]]; then
 		spawn "$T/recv.log" "$ND" mcast-recv -p 0 "${g[@]}" -q --seq \
-		    --stats -w 1 -c "$DGRAMS"
+		    --stats -w 1 -c "$DGRAMS" "${RECV_EXTRA[@]}"
 	else
 		spawn "$T/recv.log" "$ND" udp-recv -p 0 -q --seq --stats -w 1 \
-		    -c "$DGRAMS"
+		    -c "$DGRAMS" "${RECV_EXTRA[@]}"
 	fi
 	RPID=$SPID
 	wait_port "$T/recv.log" "$RPID"
@@ -385,10 +388,14 @@ recv_result() {
 	fi
 }
 
-# udp SCN WHO ISREF SENDER RECEIVER SIZE GROUP RATE: RUNS runs, delivered
-# datagrams per second of the sender's time; loss in the note.
+# udp SCN WHO ISREF SENDER RECEIVER SIZE GROUP RATE [REPORT]: RUNS runs,
+# delivered datagrams per second of the sender's time; loss in the note.
+# REPORT: netdemo's sender and receiver run with --report 1.
 udp() {
 	local scn=$1 who=$2 isref=$3 snd=$4 rcv=$5 size=$6 group=$7 rate=$8
+	RECV_EXTRA=()
+	local send_extra=()
+	[[ -n ${9:-} ]] && { RECV_EXTRA=(--report 1); send_extra=(--report 1); }
 	local i secs res vals=() lost=() g=() cmd note='' sendmode=udp-send
 	[[ -n $group ]] && { g=(-g "$group"); sendmode=mcast-send; }
 	say "$scn: $who"
@@ -399,17 +406,21 @@ udp() {
 			[[ -n $rate ]] && cmd+=(-r "$rate")
 		else
 			cmd=("$ND" "$sendmode" -p "$PORT" "${g[@]}" -q --seq --stats -s "$size"
-			    -c "$DGRAMS" -i "$(awk -v r="${rate:-0}" \
-			    'BEGIN { if (r > 0) printf "%.9f", 1 / r; else print 0 }')")
+			    -c "$DGRAMS" -f json "${send_extra[@]}")
+			if [[ -n $rate ]]; then
+				cmd+=(-r "$(printf '%.0f' "$rate")/s")
+			else
+				cmd+=(-i 0)
+			fi
 		fi
 		# The send loop's own time: both senders report it.
 		"${cmd[@]}" >"$T/send.out" 2>"$T/send.err"
 		if [[ $snd == blast ]]; then
 			secs=$(kv secs "$(cat "$T/send.out")")
 		else
-			# messages / (messages/s): finer than its "in 0.123 s".
-			secs=$(sed -n 's/.*summary: \([0-9]*\) messages, .*(\([0-9.]*\) messages\/s.*/\1 \2/p' \
-			    "$T/send.err" | awk '$2 > 0 { printf "%.6f", $1 / $2 }')
+			# The json summary's active period, first send to last.
+			secs=$(sed -n 's/.*"event":"summary".*"duration_s":\([0-9.]*\),.*/\1/p' \
+			    "$T/send.out")
 		fi
 		res=$(recv_result "$rcv")
 		if [[ -z $res || -z $secs ]]; then
@@ -473,6 +484,8 @@ udp_all() {
 	udp "$scn" "netdemo send → udpsink" 0 nd sink "$size" "$group" ""
 	udp "$scn" "udpblast → netdemo recv" 0 blast nd "$size" "$group" ""
 	udp "$scn" "netdemo send → netdemo recv" 0 nd nd "$size" "$group" ""
+	udp "$scn" "netdemo send → netdemo recv, --report 1 both" 0 nd nd \
+	    "$size" "$group" "" report
 	[[ -z $group ]] && iperf_row "$scn" "$size"
 	ref80=${refval[$scn]:-}
 	[[ -n $ref80 ]] || return 0
@@ -490,7 +503,10 @@ say "sizes: stream $STREAM_BYTES B, pipe $PIPE_BYTES B, ping-pong rounds" \
 # connrate, hold, pipe, udp, mcast.
 only() { [[ -z ${BENCH_ONLY:-} || $1 =~ $BENCH_ONLY ]]; }
 start=$(now)
-only stream && tcp_all "stream $((STREAM_BYTES >> 20)) MiB" 1 "B/s" stream -n "$STREAM_BYTES"
+if only stream; then
+	tcp_all "stream $((STREAM_BYTES >> 20)) MiB" 1 "B/s" stream -n "$STREAM_BYTES"
+	tcp "stream $((STREAM_BYTES >> 20)) MiB" poll-report "B/s" stream -n "$STREAM_BYTES"
+fi
 if only pingpong; then
 	tcp_all "ping-pong 64 B × 1 conn" 0 "exch/s" pingpong -c 1 -r "$PP1_ROUNDS" -s 64
 	tcp_all "ping-pong 64 B × 100 conns" 0 "exch/s" pingpong -c 100 -r "$PP100_ROUNDS" -s 64

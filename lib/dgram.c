@@ -28,7 +28,7 @@
 
 #define SHORT_WAIT_NS	2000000LL	/* below this, sleep, do not poll */
 
-bool
+int
 dgram_wait(long long deadline_ns, int fd)
 {
 	out_flush();
@@ -38,9 +38,9 @@ dgram_wait(long long deadline_ns, int fd)
 		int r;
 
 		if (sig_ending())
-			return false;
+			return DW_ENDING;
 		if (deadline_ns >= 0 && left <= 0)
-			return true;
+			return DW_DEADLINE;
 		if (left >= 0 && left < SHORT_WAIT_NS) {
 			/*
 			 * Under 2 ms, poll's milliseconds would round a 10 us
@@ -65,7 +65,7 @@ dgram_wait(long long deadline_ns, int fd)
 		if (r < 0 && errno != EINTR)
 			nd_err(ND_EXIT_RUN, "poll");
 		if (r > 0 && fd >= 0)
-			return true;
+			return DW_READABLE;
 	}
 }
 

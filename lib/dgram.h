@@ -76,10 +76,11 @@ int	dgram_recv(const struct dgram_rx *rx);
 
 /*
  * Wait until the monotonic deadline (ns; < 0: none), to the nanosecond
- * when it is near; return early when fd (>= 0) is readable.  False when
- * the run is ending.
+ * when it is near, or until fd (>= 0) is readable; a deadline already
+ * past wins over a readable fd.  DW_ENDING (0) when the run is ending.
  */
-bool	dgram_wait(long long deadline_ns, int fd);
+enum { DW_ENDING, DW_DEADLINE, DW_READABLE };
+int	dgram_wait(long long deadline_ns, int fd);
 
 /* Raise SO_RCVBUF so that bursts are not dropped needlessly. */
 void	dgram_rcvbuf(int fd);
