@@ -110,16 +110,19 @@ int
 report_pcts_text(char *d, size_t cap, const struct hist *h)
 {
 	struct hist_pcts p;
-	char a[16], b[16], c[16], e[16];
+	char u[7][UNITS_MAX];
 
 	if (h == NULL || h->n == 0)
 		return snprintf(d, cap, "-");
 	hist_pcts(h, &p);
-	return snprintf(d, cap, "p50 %s  p99 %s  max %s  min %s",
-	    units_usec(a, sizeof(a), (double)p.p50),
-	    units_usec(b, sizeof(b), (double)p.p99),
-	    units_usec(c, sizeof(c), (double)p.max),
-	    units_usec(e, sizeof(e), (double)p.min));
+	return snprintf(d, cap, "min %s  p50 %s  p90 %s  p99 %s  p99.9 %s  "
+	    "max %s  avg %s", units_usec(u[0], UNITS_MAX, (double)p.min),
+	    units_usec(u[1], UNITS_MAX, (double)p.p50),
+	    units_usec(u[2], UNITS_MAX, (double)p.p90),
+	    units_usec(u[3], UNITS_MAX, (double)p.p99),
+	    units_usec(u[4], UNITS_MAX, (double)p.p999),
+	    units_usec(u[5], UNITS_MAX, (double)p.max),
+	    units_usec(u[6], UNITS_MAX, p.avg));
 }
 
 static double
@@ -186,7 +189,7 @@ void
 report_print(const struct rec *r)
 {
 	double secs = r->end_s - r->start_s;
-	char a[32], b[32], c[32], d[32], h[160], tail[320] = "", iv[48];
+	char a[32], b[32], c[32], d[32], h[256], tail[420] = "", iv[48];
 
 	/* Rates over less than a millisecond would mean nothing: none. */
 	if (secs < 1e-3)

@@ -108,6 +108,29 @@ sig_wait(int fd, short events, int ms)
 	}
 }
 
+int
+sig_wait2(int fd, int fd2)
+{
+	struct pollfd p[3] = { { fd, POLLIN, 0 }, { fd2, POLLIN, 0 },
+	    { pipefd[0], POLLIN, 0 } };
+
+	for (;;) {
+		int n;
+
+		if (sig_ending()) {
+			errno = EINTR;
+			return -1;
+		}
+		n = poll(p, pipefd[0] >= 0 ? 3 : 2, -1);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n > 0 && p[0].revents != 0)
+			return 1;
+		if (n > 0 && p[1].revents != 0)
+			return 2;
+	}
+}
+
 /*
  * Wait at most ms for fd to take bytes, ignoring the signal pipe (the run
  * is ending already, or the caller bounds the wait itself).

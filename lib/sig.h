@@ -35,6 +35,12 @@ bool	sig_ending(void);
 int	sig_wait(int fd, short events, int ms);
 
 /*
+ * sig_wait() for two fds, both for POLLIN and without a time limit: 1 when
+ * fd is readable, 2 when only fd2 is, -1 as sig_wait().
+ */
+int	sig_wait2(int fd, int fd2);
+
+/*
  * Write all n bytes of p to fd, finishing partial writes and waiting out
  * EAGAIN.  wait_ms < 0: wait as long as fd needs (data); >= 0: give fd at
  * most that long to take the bytes (diagnostics).  Once the run is ending,

@@ -347,17 +347,17 @@ static void
 print_lat_text(const char *what, const struct hist *h, const char *tail)
 {
 	struct hist_pcts p;
-	char b[7][16];
+	char b[7][UNITS_MAX];
 
 	hist_pcts(h, &p);
 	nd_warnx("summary: %s min %s, p50 %s, p90 %s, p99 %s, p99.9 %s, max %s, "
-	    "avg %s%s", what, units_usec(b[0], 16, (double)p.min),
-	    units_usec(b[1], 16, (double)p.p50),
-	    units_usec(b[2], 16, (double)p.p90),
-	    units_usec(b[3], 16, (double)p.p99),
-	    units_usec(b[4], 16, (double)p.p999),
-	    units_usec(b[5], 16, (double)p.max),
-	    units_usec(b[6], 16, p.avg), tail);
+	    "avg %s%s", what, units_usec(b[0], UNITS_MAX, (double)p.min),
+	    units_usec(b[1], UNITS_MAX, (double)p.p50),
+	    units_usec(b[2], UNITS_MAX, (double)p.p90),
+	    units_usec(b[3], UNITS_MAX, (double)p.p99),
+	    units_usec(b[4], UNITS_MAX, (double)p.p999),
+	    units_usec(b[5], UNITS_MAX, (double)p.max),
+	    units_usec(b[6], UNITS_MAX, p.avg), tail);
 }
 
 static void
@@ -383,7 +383,7 @@ print_seq_text(const struct flowsum *q)
 		nd_warnx("summary: %" PRIu64 " datagrams from senders past the "
 		    "first %d not counted", q->untracked, FLOWS_MAX);
 	if (q->any) {
-		char j[16];
+		char j[UNITS_MAX];
 
 		snprintf(jit, sizeof(jit), "; jitter %s",
 		    units_usec(j, sizeof(j), q->jitter));
@@ -423,7 +423,7 @@ static void
 print_client_text(const struct stats *s)
 {
 	double secs, rate = sent_rate(s, &secs);
-	char a[64], b[64], c[64], d[16];
+	char a[64], b[64], c[64], d[UNITS_MAX];
 
 	if (rate >= 0)
 		nd_warnx("summary: %s sent in %s: %s, %s received",
@@ -441,7 +441,7 @@ static void
 print_text(const struct stats *s, const struct rates *r,
     const struct flowsum *q)
 {
-	char m[48], b[64], t[16], e[16], mr[32], br[48];
+	char m[48], b[64], t[UNITS_MAX], e[UNITS_MAX], mr[32], br[48];
 
 	units_count(m, sizeof(m), s->messages, "message");
 	bytes_h(b, sizeof(b), s->bytes);

@@ -452,7 +452,7 @@ report_sum() {
 
 	# text: one line a record, in columns, then the summary lines
 	local e=$T/rt.err re n
-	re='^netdemo: udp-recv: report 127\.0\.0\.1:[0-9]+ +[0-9]+\.[0-9]{2}-[0-9]+\.[0-9]{2} s +[0-9]+ msg +[0-9.]+ [kMG]?B +[0-9.]+ (k |M )?msg/s +[0-9.]+ [kMG]?bit/s  lost [0-9]+ \([0-9]+\.[0-9]{2}%\)  dup [0-9]+  ooo [0-9]+  jitter [0-9.]+ (us|ms)  latency p50 [0-9.]+ (us|ms)  p99 [0-9.]+ (us|ms)  max [0-9.]+ (us|ms)  min [0-9.]+ (us|ms)$'
+	re='^netdemo: udp-recv: report 127\.0\.0\.1:[0-9]+ +[0-9]+\.[0-9]{2}-[0-9]+\.[0-9]{2} s +[0-9]+ msg +[0-9.]+ [kMG]?B +[0-9.]+ (k |M )?msg/s +[0-9.]+ [kMG]?bit/s  lost [0-9]+ \([0-9]+\.[0-9]{2}%\)  dup [0-9]+  ooo [0-9]+  jitter [0-9.]+ (us|ms)  latency min [0-9.]+ (us|ms)  p50 [0-9.]+ (us|ms)  p90 [0-9.]+ (us|ms)  p99 [0-9.]+ (us|ms)  p99\.9 [0-9.]+ (us|ms)  max [0-9.]+ (us|ms)  avg [0-9.]+ (us|ms)$'
 	grep ' report ' "$e" >"$T/lines"
 	[ "$(wc -l <"$T/lines")" -eq 4 ]
 	if grep -vE "$re" "$T/lines" >&2; then
