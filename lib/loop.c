@@ -1,9 +1,14 @@
 /*
  * loop.c: an fd-indexed event loop (after redis' ae and mcjoin's pev) with
- * a select(2) and a poll(2) backend.  Deletion inside a callback is safe:
- * poll slots are marked dead and compacted after the pass.
+ * a select(2), a poll(2) and, on Linux, an epoll(7) backend.  Deletion
+ * inside a callback is safe: poll slots are marked dead and compacted
+ * after the pass; select and epoll check the slot at dispatch.  select
+ * and poll cost O(watched fds) per wakeup, epoll O(ready fds).
  */
 #include <sys/select.h>
+#ifdef __linux__
+#include <sys/epoll.h>
+#endif
 
 #include <errno.h>
 #include <limits.h>
@@ -24,6 +29,7 @@ struct slot {
 	unsigned	 ev;
 	int		 pidx;		/* index in pfd[] (poll) */
 	bool		 late;		/* dispatched after the others */
+	bool		 in_ep;		/* registered with epoll */
 };
 
 struct timer {
@@ -40,6 +46,7 @@ struct loop {
 	int		 npfd, cappfd, dead;
 	fd_set		 rset, wset;	/* select: the watched fds */
 	int		 maxfd;
+	int		 epfd;		/* epoll, or -1 */
 	struct timer	*timers;	/* unsorted: there are a few */
 	int		 ntimers;
 	void		(*prewait)(void);
@@ -72,6 +79,12 @@ loop_new(enum loop_backend backend)
 		nd_err(ND_EXIT_RUN, "allocate event loop");
 	l->backend = backend;
 	l->maxfd = -1;
+	l->epfd = -1;
+#ifdef __linux__
+	if (backend == LOOP_EPOLL &&
+	    (l->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		nd_err(ND_EXIT_RUN, "epoll_create1");
+#endif
 	FD_ZERO(&l->rset);
 	FD_ZERO(&l->wset);
 	if (loop_add(l, sig_fd(), LOOP_IN, on_signal, NULL) < 0)
@@ -84,6 +97,8 @@ loop_free(struct loop *l)
 {
 	if (l == NULL)
 		return;
+	if (l->epfd >= 0)
+		close(l->epfd);
 	free(l->slots);
 	free(l->pfd);
 	free(l->timers);
@@ -137,9 +152,32 @@ loop_add(struct loop *l, int fd, unsigned ev, loop_fn *fn, void *arg)
 	l->slots[fd].arg = arg;
 	l->slots[fd].late = false;
 	l->slots[fd].ev = ~0u;		/* force loop_mod to apply ev */
+	l->slots[fd].in_ep = false;
 	loop_mod(l, fd, ev);
 	return 0;
 }
+
+#ifdef __linux__
+/*
+ * Level-triggered, as poll is.  An fd held quietly (ev 0) leaves the set:
+ * epoll reports a hang-up or error even on an fd asked for nothing, and a
+ * level-triggered one would wake every wait.
+ */
+static void
+ep_set(struct loop *l, int fd, struct slot *s, unsigned ev)
+{
+	struct epoll_event e = { .events = ((ev & LOOP_IN) ? EPOLLIN : 0) |
+	    ((ev & LOOP_OUT) ? EPOLLOUT : 0), .data.fd = fd };
+	int op = ev == 0 ? EPOLL_CTL_DEL : s->in_ep ? EPOLL_CTL_MOD :
+	    EPOLL_CTL_ADD;
+
+	if (ev == 0 && !s->in_ep)
+		return;
+	if (epoll_ctl(l->epfd, op, fd, &e) < 0 && op != EPOLL_CTL_DEL)
+		nd_err(ND_EXIT_RUN, "epoll_ctl %d", fd);
+	s->in_ep = ev != 0;
+}
+#endif
 
 void
 loop_mod(struct loop *l, int fd, unsigned ev)
@@ -153,6 +191,12 @@ loop_mod(struct loop *l, int fd, unsigned ev)
 		l->pfd[s->pidx].events = to_poll(ev);
 		return;
 	}
+#ifdef __linux__
+	if (l->backend == LOOP_EPOLL) {
+		ep_set(l, fd, s, ev);
+		return;
+	}
+#endif
 	if (ev & LOOP_IN)
 		FD_SET(fd, &l->rset);
 	else
@@ -186,6 +230,15 @@ loop_del(struct loop *l, int fd)
 		l->dead++;
 		return;
 	}
+#ifdef __linux__
+	if (l->backend == LOOP_EPOLL) {
+		/* Before the caller closes fd; an fd closed already is gone. */
+		if (s->in_ep)
+			(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+		s->in_ep = false;
+		return;
+	}
+#endif
 	FD_CLR(fd, &l->rset);
 	FD_CLR(fd, &l->wset);
 	while (l->maxfd >= 0 && l->slots[l->maxfd].fn == NULL)
@@ -370,6 +423,36 @@ run_poll(struct loop *l, int ms)
 	return 0;
 }
 
+#ifdef __linux__
+#define EP_BATCH	256	/* events per epoll_wait */
+
+static int
+run_epoll(struct loop *l, int ms)
+{
+	struct epoll_event ev[EP_BATCH];
+	struct late lt = { 0 };
+	int n;
+
+	n = epoll_wait(l->epfd, ev, EP_BATCH, ms);
+	if (n <= 0)
+		return n;
+	for (int i = 0; i < n && !l->stopped; i++) {
+		int fd = ev[i].data.fd;
+		unsigned re = ev[i].events, rev = 0;
+
+		if (re & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			rev |= LOOP_IN;
+		if (re & (EPOLLOUT | EPOLLERR))
+			rev |= LOOP_OUT;
+		/* Deleted earlier in this pass: its slot says so. */
+		if (fd < l->nslots)
+			ready(l, &lt, fd, rev & l->slots[fd].ev);
+	}
+	run_late(l, &lt);
+	return 0;
+}
+#endif
+
 static int
 run_select(struct loop *l, int ms)
 {
@@ -416,11 +499,16 @@ loop_run(struct loop *l)
 			l->prewait();
 		if (l->backend == LOOP_POLL)
 			rc = run_poll(l, ms);
+#ifdef __linux__
+		else if (l->backend == LOOP_EPOLL)
+			rc = run_epoll(l, ms);
+#endif
 		else
 			rc = run_select(l, ms);
 		if (rc < 0 && errno != EINTR && errno != EAGAIN)
 			nd_err(ND_EXIT_RUN, "%s",
-			    l->backend == LOOP_POLL ? "poll" : "select");
+			    l->backend == LOOP_POLL ? "poll" :
+			    l->backend == LOOP_EPOLL ? "epoll_wait" : "select");
 	}
 	return l->status;
 }

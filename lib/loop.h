@@ -1,5 +1,6 @@
 /*
- * loop.h: one event loop with interchangeable backends (select, poll).
+ * loop.h: one event loop with interchangeable backends (select, poll, and
+ * epoll on Linux).
  * Callbacks run for ready fds and for timers on the monotonic clock; the
  * signal pipe (sig.h) is always watched and a signal stops the loop with
  * ND_EXIT_OK.  One-shot waits outside a loop use sig_wait() (sig.h).
@@ -13,7 +14,14 @@
 
 struct loop;
 
-enum loop_backend { LOOP_SELECT, LOOP_POLL };
+enum loop_backend { LOOP_SELECT, LOOP_POLL, LOOP_EPOLL };
+
+/* Whether this system has the epoll backend (Linux). */
+#ifdef __linux__
+#define LOOP_HAVE_EPOLL	1
+#else
+#define LOOP_HAVE_EPOLL	0
+#endif
 
 /* Called for a ready fd with LOOP_IN/LOOP_OUT bits in revents. */
 typedef void loop_fn(struct loop *l, int fd, unsigned revents, void *arg);
@@ -21,7 +29,11 @@ typedef void loop_fn(struct loop *l, int fd, unsigned revents, void *arg);
 /* A timer's callback, run once when its time comes. */
 typedef void loop_timer_fn(struct loop *l, void *arg);
 
-/* A loop on select(2) or poll(2); exits on failure (setup). */
+/*
+ * A loop on select(2), poll(2) or epoll(7); exits on failure (setup).
+ * LOOP_EPOLL where there is none is a caller's bug (check
+ * LOOP_HAVE_EPOLL).
+ */
 struct loop	*loop_new(enum loop_backend backend);
 void		 loop_free(struct loop *l);
 

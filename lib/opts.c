@@ -88,6 +88,9 @@ static const struct opt_row rows[O_NROWS] = {
 	[O_POLL] = { "poll", 0, NULL, K_SET, BACKEND_POLL, 0, F(backend),
 	    EXCL_BACKEND, NONE, NULL,
 	    "serve every client at once through poll(2)" },
+	[O_EPOLL] = { "epoll", 0, NULL, K_SET, BACKEND_EPOLL, 0, F(backend),
+	    EXCL_BACKEND, NONE, NULL,
+	    "serve every client at once through epoll(7) (Linux)" },
 	[O_BACKLOG] = { "backlog", 0, "N", K_INT, 1, 65535, F(backlog), 0,
 	    NONE, NULL, "listen(2) backlog" },
 	[O_MAX_CLIENTS] = { "max-clients", 0, "N", K_INT, 1, 1e9,
@@ -138,6 +141,8 @@ static const struct opt_row rows[O_NROWS] = {
 	[O_RTT_TIMEOUT] = { "rtt-timeout", 0, "SEC", K_REAL, 0.001, 3600,
 	    F(rtt_timeout), 0, O_RTT, NULL,
 	    "a reply later than SEC counts as lost (and late)" },
+	[O_NO_BATCH] = { "no-batch", 0, NULL, K_FLAG, 0, 0, F(no_batch), 0,
+	    NONE, NULL, "one system call per datagram: no GSO/GRO, no mmsg" },
 };
 
 #define LONG_BASE	256	/* getopt_long value of row i: LONG_BASE + i */

@@ -24,7 +24,7 @@ enum opt_id {
 	O_MESSAGE, O_INTERVAL, O_SIZE, O_STDIN, O_SEQ,
 	O_GROUP, O_IFACE, O_TTL, O_LOOP, O_NO_LOOP, O_SOURCE, O_MAX_LOSS,
 	O_DURATION, O_REPORT, O_RATE, O_HISTOGRAM, O_ECHO, O_RTT,
-	O_RTT_TIMEOUT,
+	O_RTT_TIMEOUT, O_EPOLL, O_NO_BATCH,
 	O_NROWS
 };
 
@@ -36,7 +36,7 @@ enum opt_id {
 	OPT(O_VERBOSE) | OPT(O_TIMESTAMPS) | OPT(O_DURATION) |		\
 	OPT(O_REPORT) | OPT(O_HELP))
 
-enum backend { BACKEND_PLAIN, BACKEND_SELECT, BACKEND_POLL };
+enum backend { BACKEND_PLAIN, BACKEND_SELECT, BACKEND_POLL, BACKEND_EPOLL };
 
 /* Every option, named after its long form; filled by opts_parse(). */
 struct nd_args {
@@ -70,6 +70,7 @@ struct nd_args {
 	bool		 echo;		/* --echo */
 	bool		 rtt;		/* --rtt */
 	double		 rtt_timeout;	/* --rtt-timeout, seconds */
+	bool		 no_batch;	/* --no-batch */
 
 	const char	*groups[OPTS_MAX_GROUPS];	/* --group */
 	int		 ngroups;

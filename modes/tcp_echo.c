@@ -34,6 +34,17 @@ echo_free(struct server *s, struct client *c)
 }
 
 void
+echo_link(struct server *s, struct client *c)
+{
+	c->next = NULL;
+	if ((c->prev = s->tail) != NULL)
+		s->tail->next = c;
+	else
+		s->clients = c;
+	s->tail = c;
+}
+
+void
 echo_unlink(struct server *s, struct client *c)
 {
 	if (c->prev != NULL)
@@ -42,6 +53,9 @@ echo_unlink(struct server *s, struct client *c)
 		s->clients = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
+	else
+		s->tail = c->prev;
+	c->prev = c->next = NULL;
 }
 
 /* -v: a client's last line, with its bytes both ways and its time. */
@@ -86,6 +100,11 @@ echo_active(struct client *c)
 		return;
 	c->last_ms = clock_ms();
 	c->outq = sock_outq(c->fd);
+	/* The most recent goes last: the idle timer looks at the first. */
+	if (c->s->tail != c) {
+		echo_unlink(c->s, c);
+		echo_link(c->s, c);
+	}
 }
 
 /*

@@ -2,8 +2,8 @@
  * tcp_serve.c: the TCP echo server: listening, accepting (and turning
  * away), idle clients, the run.  Plain serves one client at a time (the
  * others wait in the listen backlog, as in the tutorial's blocking
- * server); --select and --poll serve every client at once.  All three run
- * on lib/loop; tcp_echo.c serves each client.
+ * server); --select, --poll and --epoll serve every client at once.  All
+ * run on lib/loop; tcp_echo.c serves each client.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -126,9 +126,7 @@ accept_one(struct server *s, int fd, const struct sockaddr_storage *ss)
 		free(c);
 		return;
 	}
-	if ((c->next = s->clients) != NULL)
-		c->next->prev = c;
-	s->clients = c;
+	echo_link(s, c);
 	s->nclients++;
 	s->accepted++;
 	if ((uint64_t)s->nclients > s->st.peak_clients)
@@ -167,17 +165,22 @@ on_listen(struct loop *l, int lfd, unsigned rev, void *arg)
 	update_listen(s);
 }
 
-/* Drop the idle clients; arm the timer for the next deadline. */
+/*
+ * Drop the idle clients; arm the timer for the next deadline.  The list
+ * is by last activity, so only the clients past their time are looked
+ * at, not all of them (O(dropped), not O(clients), per tick).
+ */
 static void
 on_idle(struct loop *l, void *arg)
 {
 	struct server *s = arg;
-	long long now = clock_ms(), next = -1;
+	long long now = clock_ms();
 	struct client *c, *n;
 
 	(void)l;
 	s->idle_timer = -1;
-	for (c = s->clients; c != NULL; c = n) {
+	for (c = s->clients; c != NULL && now - c->last_ms >= s->timeout_ms;
+	    c = n) {
 		n = c->next;
 		if (echo_idle(c, now, s->timeout_ms)) {
 			char pn[SOCK_NAMELEN];
@@ -187,11 +190,12 @@ on_idle(struct loop *l, void *arg)
 			echo_close(c, "dropped");
 			continue;
 		}
-		if (next < 0 || c->last_ms + s->timeout_ms < next)
-			next = c->last_ms + s->timeout_ms;
+		/* Its echo drained meanwhile: active now, to the tail. */
+		echo_unlink(s, c);
+		echo_link(s, c);
 	}
-	if (next >= 0)
-		arm_idle(s, next);
+	if (s->clients != NULL)
+		arm_idle(s, s->clients->last_ms + s->timeout_ms);
 }
 
 /* One idle timer for all clients, at the earliest deadline. */
@@ -259,7 +263,8 @@ server_setup(struct server *s, const struct nd_args *a)
 	s->spare = sock_spare();
 	if ((s->rbuf = malloc((size_t)a->bufsize)) == NULL)
 		nd_err(ND_EXIT_RUN, "allocate %lld bytes", a->bufsize);
-	s->l = loop_new(a->backend == BACKEND_SELECT ? LOOP_SELECT : LOOP_POLL);
+	s->l = loop_new(a->backend == BACKEND_SELECT ? LOOP_SELECT :
+	    a->backend == BACKEND_EPOLL ? LOOP_EPOLL : LOOP_POLL);
 	s->lfd = sock_listen(a->host, a->port, a->family, SOCK_STREAM,
 	    (int)a->backlog, s->name, sizeof(s->name));
 	if (sock_nonblock(s->lfd) < 0)
@@ -318,6 +323,14 @@ tcp_serve_run(const struct nd_args *a)
 	return status;
 }
 
+static void
+tcp_serve_check(const struct nd_args *a)
+{
+	if (a->backend == BACKEND_EPOLL && !LOOP_HAVE_EPOLL)
+		nd_usage("--epoll: not on this system (epoll(7) is Linux's); "
+		    "use --poll");
+}
+
 static const struct opt_text tcp_serve_texts[] = {
 	{ O_HOST, "address to bind (IPv4, IPv6 or a name)" },
 	{ O_PORT, "port to bind, 0 for one the kernel picks" },
@@ -330,11 +343,13 @@ static const struct opt_text tcp_serve_texts[] = {
 const struct nd_mode tcp_serve_mode = {
 	.name = "tcp-serve",
 	.summary = "TCP echo server: one client at a time, or all at once "
-	    "with --select or --poll",
+	    "with --select, --poll or --epoll",
 	.takes = OPT(O_HOST) | OPT(O_BUFSIZE) | OPT(O_TIMEOUT) |
-	    OPT(O_SELECT) | OPT(O_POLL) | OPT(O_BACKLOG) | OPT(O_MAX_CLIENTS) |
+	    OPT(O_SELECT) | OPT(O_POLL) | OPT(O_EPOLL) | OPT(O_BACKLOG) |
+	    OPT(O_MAX_CLIENTS) |
 	    OPT(O_SINK),
 	.texts = tcp_serve_texts,
 	.listens = true,
+	.check = tcp_serve_check,
 	.run = tcp_serve_run,
 };

@@ -44,7 +44,8 @@ struct server {
 	int			 spare;		/* reserved fd for EMFILE */
 	char			 name[SOCK_NAMELEN];
 	unsigned char		*rbuf;		/* shared read buffer */
-	struct client		*clients;
+	/* By last activity with -w, the least recent first. */
+	struct client		*clients, *tail;
 	long long		 nclients, accepted;
 	long long		 timeout_ms;	/* -1: none */
 	int			 idle_timer;	/* -1: none armed */
@@ -59,6 +60,7 @@ loop_fn		 echo_ready;	/* its loop callback; arg is the client */
 void		 echo_active(struct client *c);	/* it moved: idle clock to 0 */
 bool		 echo_idle(struct client *c, long long now, long long timeout_ms);
 void		 echo_close(struct client *c, const char *why);
+void		 echo_link(struct server *s, struct client *c);	/* at the tail */
 void		 echo_unlink(struct server *s, struct client *c);
 void		 echo_free(struct server *s, struct client *c);
 

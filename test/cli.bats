@@ -7,7 +7,7 @@ load helpers
 # and what issue 10 adds to every mode: -T/--timestamps, -t/--duration and
 # --report.
 COMMON='bufsize count duration format help host ipv4 ipv6 port quiet report stats timeout timestamps verbose'
-SERVE_ONLY='backlog max-clients poll select sink'
+SERVE_ONLY='backlog epoll max-clients poll select sink'
 CONNECT_ONLY='message'
 
 # help_longs: the long options named on the option lines of $output.
@@ -170,6 +170,11 @@ sorted() {
 	    tcp-connect --backlog 3
 }
 
+@test "usage: tcp-connect --epoll is not an option of tcp-connect" {
+	usage_error 'netdemo: tcp-connect: --epoll: not an option of tcp-connect' \
+	    tcp-connect --epoll
+}
+
 @test "usage: tcp-serve --message and -m are not options of tcp-serve" {
 	usage_error 'netdemo: tcp-serve: --message: not an option of tcp-serve' \
 	    tcp-serve --message hi
@@ -262,6 +267,20 @@ sorted() {
 @test "usage: tcp-serve --select --poll" {
 	usage_error 'netdemo: tcp-serve: --select and --poll: choose one' \
 	    tcp-serve --select --poll
+}
+
+@test "usage: tcp-serve --epoll --poll, --poll --epoll" {
+	usage_error 'netdemo: tcp-serve: --poll and --epoll: choose one' \
+	    tcp-serve --epoll --poll
+	usage_error 'netdemo: tcp-serve: --poll and --epoll: choose one' \
+	    tcp-serve --poll --epoll
+}
+
+@test "usage: tcp-serve --select --epoll, --epoll --select" {
+	usage_error 'netdemo: tcp-serve: --select and --epoll: choose one' \
+	    tcp-serve --select --epoll
+	usage_error 'netdemo: tcp-serve: --select and --epoll: choose one' \
+	    tcp-serve --epoll --select
 }
 
 @test "usage: tcp-serve --host ''" {

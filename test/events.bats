@@ -10,8 +10,9 @@ events() {
 	jq -r 'select(.event != null and .event != "summary") | .event' "$1"
 }
 
-@test "tcp-serve -v -f json: connect, the data, close with its bytes, all on stdout" {
-	start_server tcp-serve --poll -v -f json -c 1
+# serve_events ARGS...: tcp-serve ARGS -v -f json -c 1 and one client.
+serve_events() {
+	start_server tcp-serve "$@" -v -f json -c 1
 	run --separate-stderr timeout 10 "$ND" tcp-connect -p "$PORT" \
 	    -m 'Hello world'
 	[ "$output" = 'Hello world' ]
@@ -25,8 +26,17 @@ events() {
 	[ "$(wc -l <"$SERVER_ERR")" -eq 1 ]
 }
 
-@test "tcp-serve -v -f json --max-clients 1: a turned_away object for the second" {
-	start_server tcp-serve --poll -v -f json --max-clients 1
+@test "tcp-serve -v -f json: connect, the data, close with its bytes, all on stdout" {
+	serve_events --poll
+}
+
+@test "tcp-serve --epoll -v -f json: connect, the data, close with its bytes, all on stdout" {
+	serve_events --epoll
+}
+
+# turned_away_event ARGS...: tcp-serve ARGS -v -f json --max-clients 1.
+turned_away_event() {
+	start_server tcp-serve "$@" -v -f json --max-clients 1
 	start_bg idle "$PYTHON" "$ND_TOOLS/hostile_tcp.py" idle 127.0.0.1 \
 	    "$PORT" 30
 	wait_for_line "$T/idle.out" '^port '
@@ -34,6 +44,14 @@ events() {
 	wait_for_line "$SERVER_OUT" '"event":"turned_away"'
 	[ "$(jq -r 'select(.event == "turned_away") | .why' "$SERVER_OUT")" = \
 	    '--max-clients reached' ]
+}
+
+@test "tcp-serve -v -f json --max-clients 1: a turned_away object for the second" {
+	turned_away_event --poll
+}
+
+@test "tcp-serve --epoll -v -f json --max-clients 1: a turned_away object for the second" {
+	turned_away_event --epoll
 }
 
 @test "udp-recv -v -f json: one new_sender object per sender" {
@@ -62,20 +80,30 @@ events() {
 	grep -qE '^netdemo: udp-recv: 127\.0\.0\.1:[0-9]+: new sender$' "$SERVER_ERR"
 }
 
-@test "-T: text lines start with the time and the peer" {
+# serve_stamped ARGS...: tcp-serve ARGS -T -c 1: the line of its one
+# client starts with the time and the peer.
+serve_stamped() {
 	local sport
-	start_server udp-recv -T -c 1
-	timeout 5 "$ND" udp-send -p "$PORT" -c 1 -i 0 -q
-	expect_exit 0 "$SERVER_PID"
-	grep -qxE '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z 127\.0\.0\.1:[0-9]+ Hello world : 0' \
-	    "$SERVER_OUT"
-	start_server tcp-serve --poll -T -c 1
+	start_server tcp-serve "$@" -T -c 1
 	run --separate-stderr timeout 10 "$ND" tcp-connect -p "$PORT" -m 'a\b'
 	expect_exit 0 "$SERVER_PID"
 	sport=$(sed -n 's/^[^ ]* 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$SERVER_OUT")
 	[ -n "$sport" ]
 	# The payload is escaped as text is, after the stamp.
 	grep -qxE "[0-9T:.Z-]+ 127\.0\.0\.1:$sport a\\\\\\\\b" "$SERVER_OUT"
+}
+
+@test "-T: text lines start with the time and the peer" {
+	start_server udp-recv -T -c 1
+	timeout 5 "$ND" udp-send -p "$PORT" -c 1 -i 0 -q
+	expect_exit 0 "$SERVER_PID"
+	grep -qxE '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z 127\.0\.0\.1:[0-9]+ Hello world : 0' \
+	    "$SERVER_OUT"
+	serve_stamped --poll
+}
+
+@test "tcp-serve --epoll -T: text lines start with the time and the peer" {
+	serve_stamped --epoll
 }
 
 @test "-T leaves json and raw as they are" {

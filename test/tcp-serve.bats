@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# tcp-serve.bats: the TCP echo server, plain, --select and --poll.
+# tcp-serve.bats: the TCP echo server, plain, --select, --poll and --epoll.
 
 load helpers
 load tcp_helpers
@@ -26,16 +26,30 @@ hello_exchange() {
 	hello_exchange --poll
 }
 
-@test "-6 --poll: Hello world over ::1" {
-	[ -e /proc/net/if_inet6 ] && grep -q '^0*1 ' /proc/net/if_inet6 ||
-	    skip "no ::1"
-	start_server tcp-serve --poll -6
+@test "--epoll: Hello world comes back, and the server prints it" {
+	hello_exchange --epoll
+}
+
+hello_ipv6() {
+	if ! [ -e /proc/net/if_inet6 ] ||
+	    ! grep -q '^0*1 ' /proc/net/if_inet6; then
+		skip "no ::1"
+	fi
+	start_server tcp-serve "$@" -6
 	grep -qx "netdemo: tcp-serve: listening on \[::1\]:$PORT" "$SERVER_ERR"
 	hello_ok -6
 	run --separate-stderr timeout 10 "$ND" tcp-connect -H ::1 -p "$PORT" \
 	    -m "$HELLO"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$HELLO" ]
+}
+
+@test "-6 --poll: Hello world over ::1" {
+	hello_ipv6 --poll
+}
+
+@test "-6 --epoll: Hello world over ::1" {
+	hello_ipv6 --epoll
 }
 
 # --- one client at a time, or several ---------------------------------------
@@ -90,6 +104,10 @@ several_at_once() {
 	several_at_once --poll
 }
 
+@test "--epoll serves several clients at once" {
+	several_at_once --epoll
+}
+
 # 24 clients, 1 MiB of random bytes each, all at once: each gets exactly
 # its own bytes back.
 many_clients() {
@@ -124,11 +142,17 @@ many_clients() {
 	many_clients --poll
 }
 
+@test "--epoll: 24 clients at once each get their 1 MiB back exactly" {
+	many_clients --epoll
+}
+
 # --- clients that misbehave -------------------------------------------------
 
-@test "--poll: a client that sends 16 MiB and reads nothing: memory stays bounded" {
+# A client sends 16 MiB and reads nothing for 2.5 s: the server may hold
+# about 1 MiB of unsent echo, not the 16 MiB, and serves others meanwhile.
+memory_bounded() {
 	local n=$((16 * MiB)) base max=0 r i
-	start_server tcp-serve --poll -q --stats
+	start_server tcp-serve "$@" -q --stats
 	base=$(proc_field "$SERVER_PID" VmRSS)
 	start_bg slow peer slowread 127.0.0.1 "$PORT" "$n" "$T/go"
 	local slow=$BG_PID
@@ -153,6 +177,14 @@ many_clients() {
 	    "$SERVER_ERR"
 }
 
+@test "--poll: a client that sends 16 MiB and reads nothing: memory stays bounded" {
+	memory_bounded --poll
+}
+
+@test "--epoll: a client that sends 16 MiB and reads nothing: memory stays bounded" {
+	memory_bounded --epoll
+}
+
 reset_client() {
 	start_server tcp-serve -q "$@"
 	run --separate-stderr timeout 20 "$PYTHON" "$PEER_PY" reset 127.0.0.1 \
@@ -175,6 +207,10 @@ reset_client() {
 
 @test "--poll: a client that resets mid-transfer does not hurt the server" {
 	reset_client --poll
+}
+
+@test "--epoll: a client that resets mid-transfer does not hurt the server" {
+	reset_client --epoll
 }
 
 # Out of fds (ulimit -n 32) with 100 clients: the server sheds the extra
@@ -208,6 +244,10 @@ out_of_fds() {
 	out_of_fds --select
 }
 
+@test "--epoll: out of fds, the server sheds clients, does not spin, recovers" {
+	out_of_fds --epoll
+}
+
 @test "--select: clients past FD_SETSIZE are turned away, the rest served" {
 	[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 4096 ] ||
 	    skip "hard limit on open files below 4096"
@@ -229,10 +269,11 @@ out_of_fds() {
 	hello_ok
 }
 
-@test "--poll: 1100 clients at once are all served" {
+# 1100 clients at once, past select's FD_SETSIZE: all served.
+clients_1100() {
 	[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 4096 ] ||
 	    skip "hard limit on open files below 4096"
-	start_limited 4096 tcp-serve -q --poll --backlog 2048
+	start_limited 4096 tcp-serve -q "$@" --backlog 2048
 	run --separate-stderr timeout 60 "$PYTHON" "$PEER_PY" many 127.0.0.1 \
 	    "$PORT" 1100 4096
 	[ "$status" -eq 0 ]
@@ -241,10 +282,18 @@ out_of_fds() {
 	hello_ok
 }
 
+@test "--poll: 1100 clients at once are all served" {
+	clients_1100 --poll
+}
+
+@test "--epoll: 1100 clients at once are all served" {
+	clients_1100 --epoll
+}
+
 # --- options ----------------------------------------------------------------
 
-@test "--max-clients 1: a second client is closed at once, with a warning" {
-	start_server tcp-serve --poll --max-clients 1
+max_clients_1() {
+	start_server tcp-serve "$@" --max-clients 1
 	start_fed c1 "$ND" tcp-connect -p "$PORT"
 	local c1=$BG_PID
 	feed c1 'one\n'
@@ -262,12 +311,28 @@ out_of_fds() {
 	hello_ok
 }
 
-@test "--count 2: serves two clients, then exits 0" {
-	start_server tcp-serve --poll --count 2
+@test "--max-clients 1: a second client is closed at once, with a warning" {
+	max_clients_1 --poll
+}
+
+@test "--epoll --max-clients 1: a second client is closed at once, with a warning" {
+	max_clients_1 --epoll
+}
+
+count_2() {
+	start_server tcp-serve "$@" --count 2
 	hello_ok
 	kill -0 "$SERVER_PID"
 	hello_ok
 	expect_exit 0 "$SERVER_PID" 50
+}
+
+@test "--count 2: serves two clients, then exits 0" {
+	count_2 --poll
+}
+
+@test "--epoll --count 2: serves two clients, then exits 0" {
+	count_2 --epoll
 }
 
 @test "plain --count 1: exits 0 after its client" {
@@ -276,8 +341,8 @@ out_of_fds() {
 	expect_exit 0 "$SERVER_PID" 50
 }
 
-@test "--timeout 0.5: an idle client is dropped with a warning" {
-	start_server tcp-serve --poll --timeout 0.5
+timeout_drop() {
+	start_server tcp-serve "$@" --timeout 0.5
 	start_fed c1 "$ND" tcp-connect -p "$PORT"
 	local c1=$BG_PID
 	feed c1 'one\n'
@@ -294,8 +359,16 @@ out_of_fds() {
 	hello_ok
 }
 
-@test "--sink: counts what comes in, echoes nothing" {
-	start_server tcp-serve --poll --sink --stats
+@test "--timeout 0.5: an idle client is dropped with a warning" {
+	timeout_drop --poll
+}
+
+@test "--epoll --timeout 0.5: an idle client is dropped with a warning" {
+	timeout_drop --epoll
+}
+
+sink_counts() {
+	start_server tcp-serve "$@" --sink --stats
 	run --separate-stderr timeout 10 "$ND" tcp-connect -p "$PORT" -m "$HELLO"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
@@ -307,12 +380,28 @@ out_of_fds() {
 	    "$SERVER_ERR"
 }
 
-@test "-v reports connections and leaves, each leave with its bytes both ways" {
-	start_server tcp-serve --poll -v
+@test "--sink: counts what comes in, echoes nothing" {
+	sink_counts --poll
+}
+
+@test "--epoll --sink: counts what comes in, echoes nothing" {
+	sink_counts --epoll
+}
+
+verbose_leaves() {
+	start_server tcp-serve "$@" -v
 	hello_ok
 	wait_for_line "$SERVER_ERR" '^netdemo: tcp-serve: 127\.0\.0\.1:[0-9]+: closed: 11 bytes in, 11 bytes out in [0-9.]+ s$'
 	grep -qE '^netdemo: tcp-serve: 127\.0\.0\.1:[0-9]+: connected$' \
 	    "$SERVER_ERR"
+}
+
+@test "-v reports connections and leaves, each leave with its bytes both ways" {
+	verbose_leaves --poll
+}
+
+@test "--epoll -v reports connections and leaves, each leave with its bytes both ways" {
+	verbose_leaves --epoll
 }
 
 # --- signals ----------------------------------------------------------------
@@ -339,6 +428,14 @@ signal_summary() {
 	signal_summary TERM --select --stats
 }
 
+@test "--epoll, SIGINT: exit 0 with the --stats summary" {
+	signal_summary INT --epoll --stats
+}
+
+@test "--epoll, SIGTERM: exit 0 with the --stats summary" {
+	signal_summary TERM --epoll --stats
+}
+
 @test "SIGTERM without --stats still prints the summary (SPEC)" {
 	signal_summary TERM
 }
@@ -358,9 +455,9 @@ signal_summary() {
 	expect_exit 0 "$c1" 50
 }
 
-@test "SIGTERM with -f json: the summary object on standard output" {
+json_summary() {
 	local st=0
-	start_server tcp-serve --poll -f json
+	start_server tcp-serve "$@" -f json
 	hello_ok
 	wait_for_line "$SERVER_OUT" '"data":"Hello world"'
 	stop_pid "$SERVER_PID" TERM || st=$?
@@ -368,14 +465,31 @@ signal_summary() {
 	tail -n 1 "$SERVER_OUT" | grep -q '^{"event":"summary","mode":"tcp-serve",.*"clients_served":1,"peak_clients":1,"bytes_in":11,"bytes_out":11}$'
 }
 
+@test "SIGTERM with -f json: the summary object on standard output" {
+	json_summary --poll
+}
+
+@test "--epoll, SIGTERM with -f json: the summary object on standard output" {
+	json_summary --epoll
+}
+
 # --- run-time errors --------------------------------------------------------
 
-@test "bind to a busy port: exit 1, one line" {
+# busy_port ARGS...: a second tcp-serve ARGS on the port of a first one.
+busy_port() {
 	start_server tcp-serve --poll
-	run --separate-stderr timeout 5 "$ND" tcp-serve -p "$PORT"
+	run --separate-stderr timeout 5 "$ND" tcp-serve "$@" -p "$PORT"
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
 	[ "$stderr" = "netdemo: tcp-serve: bind 127.0.0.1:$PORT: Address already in use" ]
+}
+
+@test "bind to a busy port: exit 1, one line" {
+	busy_port
+}
+
+@test "--epoll, bind to a busy port: exit 1, one line" {
+	busy_port --epoll
 }
 
 @test "bind to an address not on this host: exit 1, one line" {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # hostile/fds.bats: standard descriptors closed at start, a non-blocking
-# standard output read slowly, and --select started with more than
-# FD_SETSIZE descriptors already open.
+# standard output read slowly, and --select (--poll, --epoll) started with
+# more than FD_SETSIZE descriptors already open.
 
 # shellcheck disable=SC2016 # the sh -c scripts are single-quoted on purpose
 load ../helpers
@@ -35,8 +35,9 @@ idle_cpu() {
 
 # --- 3. fds 0, 1 and 2 closed at start ---------------------------------------
 
-@test "tcp-serve --poll -q >&- 2>&-: serves (an echo works), does not spin" {
-	start_bg srv sh -c 'exec "$@" >&- 2>&-' sh "$ND" tcp-serve --poll -q \
+# serve_closed ARGS...: tcp-serve ARGS -q with stdout and stderr closed.
+serve_closed() {
+	start_bg srv sh -c 'exec "$@" >&- 2>&-' sh "$ND" tcp-serve "$@" -q \
 	    --port 0
 	local srv=$BG_PID
 	sock_port "$srv" tcp 0A
@@ -47,6 +48,14 @@ idle_cpu() {
 	local st=0
 	stop_pid "$srv" TERM || st=$?
 	[ "$st" -eq 0 ]
+}
+
+@test "tcp-serve --poll -q >&- 2>&-: serves (an echo works), does not spin" {
+	serve_closed --poll
+}
+
+@test "tcp-serve --epoll -q >&- 2>&-: serves (an echo works), does not spin" {
+	serve_closed --epoll
 }
 
 @test "udp-recv -q -c 2 >&- 2>&-: idle without spinning, then 2 datagrams and exit 0" {
@@ -170,6 +179,10 @@ serve_nonblock() {
 	serve_nonblock --poll
 }
 
+@test "tcp-serve --epoll, stdout non-blocking and read slowly: all 4 MiB written out, exit 0" {
+	serve_nonblock --epoll
+}
+
 @test "tcp-serve (plain), stdout non-blocking and read slowly: all 4 MiB written out, exit 0" {
 	serve_nonblock
 }
@@ -193,4 +206,36 @@ serve_nonblock() {
 	if [ "${#stderr_lines[@]}" -eq 2 ]; then
 		[[ ${stderr_lines[0]} == 'netdemo: tcp-serve: listening on '* ]]
 	fi
+}
+
+# serve_high_fds ARGS...: tcp-serve ARGS started with fds up to 1100 taken
+# serves, on descriptors past FD_SETSIZE.
+serve_high_fds() {
+	local hard max st=0
+	hard=$(ulimit -Hn)
+	[ "$hard" = unlimited ] || [ "$hard" -ge 2048 ] ||
+	    skip "hard limit on open files below 2048"
+	start_bg srv "$PYTHON" "$HIO" manyfds 1100 -- "$ND" tcp-serve "$@" \
+	    --port 0
+	local srv=$BG_PID
+	PORT=$(listen_port "$T/srv.err")
+	hello_ok
+	hello_ok
+	# Its listening socket is past 1100 (the loop's own fds too).
+	max=$(find "/proc/$srv/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' \
+	    -printf '%f\n' | sort -n | tail -n 1)
+	echo "highest socket fd: $max" >&2
+	[ "$max" -gt 1100 ]
+	stop_pid "$srv" TERM || st=$?
+	[ "$st" -eq 0 ]
+	# No warning: only the "listening on" line and the summary.
+	run ! grep -v -e ': listening on ' -e ': summary: ' "$T/srv.err"
+}
+
+@test "tcp-serve --poll started with fds past 1024 open: serves" {
+	serve_high_fds --poll
+}
+
+@test "tcp-serve --epoll started with fds past 1024 open: serves" {
+	serve_high_fds --epoll
 }

@@ -100,15 +100,24 @@ serve_blocked() {
 	serve_blocked INT --select
 }
 
+@test "tcp-serve --epoll, stdout blocked: SIGTERM ends it within 1 s, exit 0, summary" {
+	serve_blocked TERM --epoll
+}
+
+@test "tcp-serve --epoll, stdout blocked: SIGINT ends it within 1 s, exit 0, summary" {
+	serve_blocked INT --epoll
+}
+
 @test "tcp-serve (plain), stdout blocked: SIGTERM ends it within 1 s, exit 0, summary" {
 	serve_blocked TERM
 }
 
-@test "tcp-serve --poll, stdout blocked a while: nothing dropped once it drains" {
-	# (The old binary passes this one: it blocked, and dropped nothing.)
+# serve_drains ARGS...: tcp-serve ARGS -f raw -c 1 with standard output
+# blocked a while by a client's 2 MiB: once it drains, nothing is lost.
+serve_drains() {
 	head -c $((2 * MiB)) /dev/urandom >"$T/in"
 	hold_fifo out --drain "$T/go" "$T/drained"
-	start_out srv "$T/out.fifo" "$ND" tcp-serve --poll -f raw -c 1 \
+	start_out srv "$T/out.fifo" "$ND" tcp-serve "$@" -f raw -c 1 \
 	    --port 0
 	local srv=$BG_PID
 	PORT=$(listen_port "$T/srv.err")
@@ -122,6 +131,15 @@ serve_blocked() {
 	wait_for_line "$T/out.hold.out" '^drained '
 	cmp "$T/in" "$T/c1.out"
 	cmp "$T/in" "$T/drained"
+}
+
+@test "tcp-serve --poll, stdout blocked a while: nothing dropped once it drains" {
+	# (The old binary passes this one: it blocked, and dropped nothing.)
+	serve_drains --poll
+}
+
+@test "tcp-serve --epoll, stdout blocked a while: nothing dropped once it drains" {
+	serve_drains --epoll
 }
 
 # connect_blocked SIG ARGS...: tcp-connect ARGS with 4 MiB in and standard
@@ -164,8 +182,10 @@ connect_blocked() {
 turned_away_re='^netdemo: tcp-serve: 127\.0\.0\.1:[0-9]+: turned away: --max-clients 1 reached$'
 more_re='^netdemo: tcp-serve: turned away: [0-9]+ more like this$'
 
-@test "--max-clients 1, 600 turned away in two bursts: a line a second, the rest counted exactly" {
-	start_server tcp-serve --poll --max-clients 1
+# two_bursts ARGS...: tcp-serve ARGS --max-clients 1 turns away 600
+# clients in two bursts 1.2 s apart: a line a second, the rest counted.
+two_bursts() {
+	start_server tcp-serve "$@" --max-clients 1
 	run timeout -k 2 40 "$PYTHON" "$HIO" flood 127.0.0.1 "$PORT" 300 1.2 300
 	echo "$output" >&2
 	[ "$status" -eq 0 ]
@@ -196,10 +216,21 @@ more_re='^netdemo: tcp-serve: turned away: [0-9]+ more like this$'
 	grep -qE '^S(C?S)*C$' "$T/pattern"
 }
 
-@test "--max-clients 1, stderr a FIFO nobody reads, 1200 turned away: still serves, SIGTERM within 1 s" {
+@test "--max-clients 1, 600 turned away in two bursts: a line a second, the rest counted exactly" {
+	two_bursts --poll
+}
+
+@test "--epoll --max-clients 1, 600 turned away in two bursts: a line a second, the rest counted exactly" {
+	two_bursts --epoll
+}
+
+# stderr_unread ARGS...: tcp-serve ARGS --max-clients 1 with standard
+# error a FIFO nobody reads turns away 1200 clients, still serves, and
+# SIGTERM ends it within 1 s.
+stderr_unread() {
 	hold_fifo err --line 'listening on '
 	start_bg srv sh -c 'e=$1; shift; exec "$@" 2>"$e"' sh "$T/err.fifo" \
-	    "$ND" tcp-serve --poll --max-clients 1 --port 0
+	    "$ND" tcp-serve "$@" --max-clients 1 --port 0
 	local srv=$BG_PID
 	PORT=$(listen_port "$T/err.hold.out")
 	# 1200 lines of 70 bytes would fill the 64 KiB pipe and freeze the
@@ -211,6 +242,14 @@ more_re='^netdemo: tcp-serve: turned away: [0-9]+ more like this$'
 	[[ $output == *'echo after: ok'* ]]
 	kill -s TERM "$srv"
 	expect_exit 0 "$srv" 20
+}
+
+@test "--max-clients 1, stderr a FIFO nobody reads, 1200 turned away: still serves, SIGTERM within 1 s" {
+	stderr_unread --poll
+}
+
+@test "--epoll --max-clients 1, stderr a FIFO nobody reads, 1200 turned away: still serves, SIGTERM within 1 s" {
+	stderr_unread --epoll
 }
 
 # --- 16. the summary on the odd ways a run ends -----------------------------

@@ -127,8 +127,8 @@ last_line_is() {
 # stops reading it (its echo queue is full) for about a second at a time,
 # yet the echo flows to it all along, so -w 0.5 must not drop it.  An idle
 # client (connected, sends and reads nothing) is still dropped: at once
-# with --select and --poll; plain serves one client at a time, so there
-# it waits in the backlog until the slow one has gone.
+# with --select, --poll and --epoll; plain serves one client at a time,
+# so there it waits in the backlog until the slow one has gone.
 slow_drain() {
 	local slow idle sport iport t
 	start_server tcp-serve -q -w 0.5 "$@"
@@ -172,6 +172,10 @@ slow_drain() {
 
 @test "--poll -w 0.5: a client draining its echo slowly is not dropped; an idle one is" {
 	slow_drain --poll
+}
+
+@test "--epoll -w 0.5: a client draining its echo slowly is not dropped; an idle one is" {
+	slow_drain --epoll
 }
 
 # --- item 15: user values in messages are escaped -----------------------------
@@ -263,4 +267,8 @@ emfile_churn() {
 
 @test "--poll, ulimit -n 64: after 150 clients close, the next one is served (30 rounds)" {
 	emfile_churn --poll
+}
+
+@test "--epoll, ulimit -n 64: after 150 clients close, the next one is served (30 rounds)" {
+	emfile_churn --epoll
 }

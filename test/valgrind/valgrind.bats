@@ -51,8 +51,14 @@ serve_echo_then_sigint() {
 	serve_echo_then_sigint --select -f json
 }
 
-@test "valgrind: tcp-serve --poll echo with a client left open, then SIGINT" {
-	start_vg_server tcp-serve --poll -f hex
+@test "valgrind: tcp-serve --epoll echo, then SIGINT" {
+	serve_echo_then_sigint --epoll -f json
+}
+
+# serve_client_left ARGS...: tcp-serve ARGS -f hex under valgrind, one
+# client echoed and one left connected, then SIGINT.
+serve_client_left() {
+	start_vg_server tcp-serve "$@" -f hex
 	# A client still connected when the server stops must not leak.
 	start_bg idle "$REAL" tcp-connect -p "$PORT" -m ''
 	run --separate-stderr "$REAL" tcp-connect -p "$PORT" -m 'Hello world'
@@ -61,6 +67,14 @@ serve_echo_then_sigint() {
 	stop_pid "$SERVER_PID" INT || rc=$?
 	[ "$rc" -eq 0 ]
 	vg_clean
+}
+
+@test "valgrind: tcp-serve --poll echo with a client left open, then SIGINT" {
+	serve_client_left --poll
+}
+
+@test "valgrind: tcp-serve --epoll echo with a client left open, then SIGINT" {
+	serve_client_left --epoll
 }
 
 @test "valgrind: tcp-connect streams a file, exits when the server closes" {
@@ -161,10 +175,13 @@ serve_echo_then_sigint() {
 	vg_clean
 }
 
-@test "valgrind: tcp-serve --max-clients 1 turning clients away, closed stdin and stdout" {
+# vg_turn_away BACKEND: tcp-serve BACKEND --max-clients 1 under valgrind,
+# standard input and output closed, turning 20 clients away.
+vg_turn_away() {
 	local i rc=0
 	start_server_cmd 300 sh -c \
-	    'exec "$1" tcp-serve --poll --max-clients 1 -p 0 <&- >&-' sh "$VG"
+	    'exec "$1" tcp-serve "$2" --max-clients 1 -p 0 <&- >&-' sh "$VG" \
+	    "$1"
 	# One client held open, so that the others are turned away.
 	start_bg first "$PYTHON" "$ND_TOOLS/hostile_tcp.py" idle \
 	    127.0.0.1 "$PORT" 60
@@ -176,6 +193,38 @@ serve_echo_then_sigint() {
 	[ "$rc" -eq 0 ]
 	grep -q 'turned away' "$SERVER_ERR"
 	vg_clean
+}
+
+@test "valgrind: tcp-serve --max-clients 1 turning clients away, closed stdin and stdout" {
+	vg_turn_away --poll
+}
+
+@test "valgrind: tcp-serve --epoll --max-clients 1 turning clients away, closed stdin and stdout" {
+	vg_turn_away --epoll
+}
+
+# vg_idle_crowd BACKEND: tcp-serve BACKEND -w 0.5 under valgrind, 5 clients
+# that send a byte every 0.1 s and 5 silent ones between them: the idle
+# list kept by last activity drops exactly the 5 silent ones, cleanly.
+vg_idle_crowd() {
+	local rc=0
+	start_vg_server tcp-serve "$1" -q -w 0.5
+	run --separate-stderr timeout -k 2 60 "$PYTHON" \
+	    "$ND_TOOLS/scale_clients.py" idle 127.0.0.1 "$PORT" 5 5 0.1 1.5
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	stop_pid "$SERVER_PID" TERM || rc=$?
+	[ "$rc" -eq 0 ]
+	[ "$(grep -c ': idle for 0\.5 s: dropped$' "$SERVER_ERR")" -eq 5 ]
+	vg_clean
+}
+
+@test "valgrind: tcp-serve --poll -w 0.5 dropping the silent clients of a crowd" {
+	vg_idle_crowd --poll
+}
+
+@test "valgrind: tcp-serve --epoll -w 0.5 dropping the silent clients of a crowd" {
+	vg_idle_crowd --epoll
 }
 
 # Issue 10's paths: --echo and --rtt with their histograms, --report on
