@@ -42,7 +42,7 @@
 
 struct opts {
 	long long	 port, n, conns, rounds, size, pid, count;
-	double		 rate, idle, stall;
+	double		 rate, idle, stall, dur, open;
 	const char	*group, *iface;
 };
 
@@ -157,6 +157,14 @@ loopback(long long port)
 	return sin;
 }
 
+/* Linux 4.2: bind(2) takes the address, connect(2) picks the port. */
+#if defined(__linux__) && !defined(IP_BIND_ADDRESS_NO_PORT)
+#define IP_BIND_ADDRESS_NO_PORT	24
+#endif
+
+/* Source address of the next connections (host order), 0: the kernel's. */
+static uint32_t	 src_addr;
+
 /* Start a non-blocking connection; -1 with errno when it cannot start. */
 static int
 tcp_start(long long port)
@@ -170,6 +178,22 @@ tcp_start(long long port)
 	    TCP_NODELAY, &one, sizeof(one)) < 0) {
 		close(fd);
 		return -1;
+	}
+	if (src_addr != 0) {
+		struct sockaddr_in src = loopback(0);
+		int e;
+
+		src.sin_addr.s_addr = htonl(src_addr);
+#ifdef IP_BIND_ADDRESS_NO_PORT
+		(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+		    sizeof(one));
+#endif
+		if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0) {
+			e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
 	}
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 &&
 	    errno != EINPROGRESS && errno != EINTR) {
@@ -689,6 +713,354 @@ run_hold(const struct opts *o)
 }
 
 /*
+ * scale: IDLE connections held open while CONNS others ping-pong SIZE
+ * bytes for DURATION seconds.  In order:
+ *
+ *  1. the CONNS ping-pong connections are opened, one byte echoed each
+ *     (first, so that a select(2) server at its FD_SETSIZE limit turns
+ *     away idle clients, not these); the server's PSS then is the base;
+ *  2. the IDLE connections are opened, SCALE_WINDOW at a time; each sends
+ *     one byte and counts as served when that byte comes back (accepted
+ *     and echoed, not just queued in the listen backlog); opening stops
+ *     at -w seconds or when nothing moved for -t seconds; open_s is the
+ *     time to the last echo; the server's PSS is read again.  They come
+ *     from 127.0.0.1, .2, ... SCALE_PER_ADDR each: connect(2) tries even
+ *     local ports first, and once those to one server run out (~14,000
+ *     of the default 28,232) every connect scans them all, which took
+ *     10 s of the client's system time for 18,000 from one address;
+ *  3. the ping-pong runs for -d seconds, the server's utime+stime (from
+ *     /proc/PID/stat) read at its start and end;
+ *  4. one more byte there and back on every idle connection: served is
+ *     how many are still echoed.
+ *
+ * ok=1 when the measurement ran; all=1 when every idle client was served.
+ */
+#define SCALE_WINDOW	64	/* idle connections being opened at once */
+#define SCALE_PER_ADDR	4096	/* idle connections per source address */
+
+struct sc_open {
+	long		 i;		/* which idle connection */
+	bool		 sent;		/* its byte is out */
+};
+
+/* The server's user+system CPU time in clock ticks, or -1. */
+static long long
+cpu_ticks(long pid)
+{
+	char path[64], line[1024], *rp;
+	unsigned long long ut = 0, st = 0;
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	/* Fields 14 and 15, counted after the name's last ')'. */
+	if (fgets(line, sizeof(line), f) != NULL &&
+	    (rp = strrchr(line, ')')) != NULL && sscanf(rp + 1,
+	    " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+	    &ut, &st) == 2)
+		v = (long long)(ut + st);
+	fclose(f);
+	return v;
+}
+
+/* send() of one byte without failing the run: 1, 0 (EAGAIN) or -1. */
+static int
+send1(int fd, unsigned char b)
+{
+	ssize_t w;
+
+	while ((w = send(fd, &b, 1, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		continue;
+	if (w == 1)
+		return 1;
+	return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+}
+
+/* recv() of one byte: 1, 0 (EAGAIN) or -1 (closed, reset, failed). */
+static int
+recv1(int fd, unsigned char *b)
+{
+	ssize_t r;
+
+	while ((r = recv(fd, b, 1, 0)) < 0 && errno == EINTR)
+		continue;
+	if (r == 1)
+		return 1;
+	return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+}
+
+/* Start idle connection i in slot p/k. */
+static void
+sc_start(struct pollfd *p, struct sc_open *k, long i, long long port)
+{
+	int r;
+
+	src_addr = (uint32_t)(INADDR_LOOPBACK + i / SCALE_PER_ADDR);
+	if ((p->fd = tcp_start(port)) < 0) {
+		if (errno == EADDRNOTAVAIL)
+			fail("connection %ld: %s (out of local ports: see "
+			    "net.ipv4.ip_local_port_range)", i + 1,
+			    strerror(errno));
+		fail("connection %ld: connect 127.0.0.1:%lld: %s", i + 1, port,
+		    strerror(errno));
+	}
+	k->i = i;
+	/* On loopback the handshake is often done already: try at once. */
+	r = send1(p->fd, *pat_at((uint64_t)i));
+	k->sent = r == 1;
+	p->events = k->sent ? POLLIN : POLLOUT;
+}
+
+/*
+ * Open n idle connections into fds[]; the number served (echoed) is the
+ * return value, the ones closed or reset by the server go to *refused.
+ */
+static long
+sc_open_idle(const struct opts *o, int *fds, long n, long *refused,
+    bool *stalled, double *secs)
+{
+	struct pollfd p[SCALE_WINDOW];
+	struct sc_open k[SCALE_WINDOW];
+	long next = 0, held = 0, live = 0;
+	long long t0 = now_ns(), deadline = t0 + (long long)(o->open * 1e9);
+	long long last = t0, tdone = t0;
+
+	*refused = 0;
+	*stalled = false;
+	for (; live < SCALE_WINDOW && next < n; live++, next++)
+		sc_start(&p[live], &k[live], next, o->port);
+	while (live > 0) {
+		long long now = now_ns();
+		double left = (double)(deadline - now) / 1e9;
+		int r;
+
+		if (left <= 0)
+			break;
+		if ((double)(now - last) / 1e9 >= o->stall) {
+			*stalled = true;
+			break;
+		}
+		r = xpoll(p, (nfds_t)live, left < o->stall ? left : o->stall);
+		if (r == 0)
+			continue;
+		for (long j = 0; j < live; j++) {
+			unsigned char b;
+			int v;
+
+			if (p[j].revents == 0)
+				continue;
+			if (!k[j].sent) {
+				if ((v = send1(p[j].fd, *pat_at((uint64_t)
+				    k[j].i))) == 0)
+					continue;
+				if (v == 1) {
+					k[j].sent = true;
+					p[j].events = POLLIN;
+					continue;
+				}
+			} else if ((v = recv1(p[j].fd, &b)) == 0)
+				continue;
+			last = now_ns();
+			if (v == 1) {
+				check(&b, 1, (uint64_t)k[j].i, "scale open");
+				fds[held++] = p[j].fd;
+				tdone = last;
+			} else {
+				close(p[j].fd);
+				(*refused)++;
+			}
+			if (next < n) {
+				sc_start(&p[j], &k[j], next++, o->port);
+				continue;
+			}
+			/* Fill the hole with the last slot; look at it next. */
+			live--;
+			p[j] = p[live];
+			k[j] = k[live];
+			j--;
+		}
+	}
+	/* Given up: what is still being opened is not served. */
+	for (long j = 0; j < live; j++)
+		close(p[j].fd);
+	src_addr = 0;
+	*secs = (double)(tdone - t0) / 1e9;
+	return held;
+}
+
+/* One more byte there and back on each of fds[0, n): how many answer. */
+static long
+sc_recheck(const struct opts *o, const int *fds, long n)
+{
+	struct pollfd *p = calloc((size_t)n, sizeof(*p));
+	long served = 0, closed = 0;
+
+	if (p == NULL)
+		fail_errno("malloc");
+	for (long i = 0; i < n; i++) {
+		p[i].fd = fds[i];
+		p[i].events = POLLIN;
+		/* 1 byte into an empty send buffer: it goes, or it is dead. */
+		if (send1(fds[i], *pat_at((uint64_t)i + 1)) != 1) {
+			p[i].fd = -1;
+			closed++;
+		}
+	}
+	while (closed < n && xpoll(p, (nfds_t)n, o->stall) > 0) {
+		for (long i = 0; i < n; i++) {
+			unsigned char b;
+			int v;
+
+			if (p[i].fd < 0 || p[i].revents == 0 ||
+			    (v = recv1(p[i].fd, &b)) == 0)
+				continue;
+			if (v == 1) {
+				check(&b, 1, (uint64_t)i + 1, "scale recheck");
+				served++;
+			}
+			p[i].fd = -1;
+			closed++;
+		}
+	}
+	free(p);
+	return served;
+}
+
+/* Ping-pong on p[0, nc) for o->dur seconds; latencies into *lat. */
+static long long
+sc_pingpong(const struct opts *o, struct pollfd *p, long nc,
+    long long **latp, double *secs)
+{
+	long size = (long)o->size;
+	struct pp *c = calloc((size_t)nc, sizeof(*c));
+	unsigned char *buf = malloc((size_t)size);
+	long long nlat = 0, cap = 1 << 16, t0, end, last;
+	long long *lat = malloc((size_t)cap * sizeof(*lat));
+
+	if (c == NULL || buf == NULL || lat == NULL)
+		fail_errno("malloc");
+	t0 = last = now_ns();
+	end = t0 + (long long)(o->dur * 1e9);
+	for (long i = 0; i < nc; i++) {
+		pp_next(&c[i], i, size);
+		c[i].sent = xsend(p[i].fd, pat_at(c[i].off), (size_t)size);
+		p[i].events = POLLIN | (c[i].sent < (size_t)size ? POLLOUT : 0);
+	}
+	for (;;) {
+		long long now = now_ns();
+		double left = (double)(end - now) / 1e9;
+
+		if (left <= 0)
+			break;
+		if ((double)(now - last) / 1e9 >= o->stall)
+			fail("ping-pong stalled for %g s after %lld exchanges",
+			    o->stall, nlat);
+		/* 1 ms at least: poll's 0 would spin to the end. */
+		if (xpoll(p, (nfds_t)nc, left < o->stall ? (left < 0.001 ?
+		    0.001 : left) : o->stall) == 0)
+			continue;
+		for (long i = 0; i < nc; i++) {
+			struct pp *k = &c[i];
+			short ev = p[i].revents;
+
+			if (ev == 0)
+				continue;
+			if (k->sent < (size_t)size && (ev & (POLLOUT | POLLERR)))
+				k->sent += xsend(p[i].fd, pat_at(k->off +
+				    k->sent), (size_t)size - k->sent);
+			if (ev & (POLLIN | POLLHUP | POLLERR)) {
+				size_t r = xrecv(p[i].fd, buf, (size_t)size -
+				    k->got, "scale ping-pong");
+
+				check(buf, r, k->off + k->got, "scale ping-pong");
+				k->got += r;
+			}
+			if (k->got == (size_t)size) {
+				last = now_ns();
+				if (last > end)
+					break;
+				if (nlat == cap && (lat = realloc(lat,
+				    (size_t)(cap *= 2) * sizeof(*lat))) == NULL)
+					fail_errno("realloc");
+				lat[nlat++] = last - k->t;
+				k->round++;
+				pp_next(k, i, size);
+				k->sent = xsend(p[i].fd, pat_at(k->off),
+				    (size_t)size);
+			}
+			p[i].events = POLLIN | (k->sent < (size_t)size ?
+			    POLLOUT : 0);
+		}
+	}
+	*secs = (double)(now_ns() - t0) / 1e9;
+	free(c);
+	free(buf);
+	*latp = lat;
+	return nlat;
+}
+
+static void
+run_scale(const struct opts *o)
+{
+	long n = (long)o->n, nc = (long)o->conns, held, refused, served, nproc;
+	struct pollfd *p = calloc((size_t)nc, sizeof(*p));
+	int *fds = malloc((size_t)n * sizeof(*fds));
+	long long kib0, kib, cpu0, cpu1, nlat, *lat = NULL;
+	double open_s, secs, tick_us = 1e6 / (double)sysconf(_SC_CLK_TCK);
+	double cpu_us, per_exch;
+	bool stalled;
+
+	if (p == NULL || fds == NULL)
+		fail_errno("malloc");
+	if (kill((pid_t)o->pid, 0) < 0)
+		fail("server pid %lld: %s", o->pid, strerror(errno));
+	want_fds(o->n + o->conns + 32);
+	for (long i = 0; i < nc; i++)
+		if ((p[i].fd = tcp_served(o->port, o->stall, i)) < 0)
+			fail("ping-pong connection %ld of %ld not served",
+			    i + 1, nc);
+	kib0 = tree_kib((long)o->pid, &nproc);
+	held = sc_open_idle(o, fds, n, &refused, &stalled, &open_s);
+	if (held < n)
+		fprintf(stderr, "ndload: scale: %ld of %ld idle connections "
+		    "served (%ld turned away) when opening %s after %.1f s\n",
+		    held, n, refused, stalled ? "stalled" : "stopped",
+		    open_s);
+	kib = tree_kib((long)o->pid, &nproc);
+	cpu0 = cpu_ticks((long)o->pid);
+	nlat = sc_pingpong(o, p, nc, &lat, &secs);
+	cpu1 = cpu_ticks((long)o->pid);
+	served = sc_recheck(o, fds, held);
+	if (nlat == 0)
+		fail("no exchange in %g s", secs);
+	qsort(lat, (size_t)nlat, sizeof(*lat), cmp_ll);
+	cpu_us = cpu0 >= 0 && cpu1 >= 0 ? (double)(cpu1 - cpu0) * tick_us : -1;
+	per_exch = cpu_us >= 0 ? cpu_us / (double)nlat : -1;
+	printf("scenario=scale idle=%ld conns=%ld size=%lld open_s=%.3f "
+	    "opened=%ld refused=%ld open_stalled=%d served=%ld all=%d "
+	    "exchanges=%lld secs=%.3f rate=%.4g p50_us=%.1f p99_us=%.1f "
+	    "cpu_ticks=%lld cpu_us_per_exch=%.3f cpu_pct=%.0f pss0_kib=%lld "
+	    "pss_kib=%lld pss_b_per_idle=%.0f procs=%ld ok=1\n", n, nc,
+	    o->size, open_s,
+	    held, refused, stalled, served, served == n, nlat, secs,
+	    (double)nlat / secs, (double)lat[nlat / 2] / 1e3,
+	    (double)lat[nlat * 99 / 100] / 1e3, cpu0 >= 0 && cpu1 >= 0 ?
+	    cpu1 - cpu0 : -1, per_exch, cpu_us >= 0 ? cpu_us / secs / 1e4 :
+	    -1.0, kib0, kib,
+	    held > 0 ? (double)(kib - kib0) * 1024 / (double)held : 0.0,
+	    nproc);
+	for (long i = 0; i < nc; i++)
+		close(p[i].fd);
+	for (long i = 0; i < held; i++)
+		close(fds[i]);
+	free(p);
+	free(fds);
+	free(lat);
+}
+
+/*
  * The sink's own check of what arrived, beside the shared header parser:
  * the payload is dots (udpblast), or netdemo's "Hello world : SEQ" and
  * then dots (udp-send --seq -s SIZE).
@@ -942,12 +1314,16 @@ usage(void)
 	    "       ndload pingpong -p PORT -c CONNS -r ROUNDS -s SIZE\n"
 	    "       ndload connrate -p PORT -n N -c CONC\n"
 	    "       ndload hold     -p PORT -n N -P SERVERPID\n"
+	    "       ndload scale    -p PORT -n IDLE -c CONNS -s SIZE "
+	    "-d SECONDS -P SERVERPID [-w OPENSECS]\n"
 	    "       ndload udpsink  -p PORT [-g GROUP -I IFADDR] -d SECONDS "
 	    "[-n COUNT]\n"
 	    "       ndload udpblast -p PORT [-g GROUP -I IFADDR] -s SIZE "
 	    "-n COUNT [-r RATE]\n"
 	    "TCP scenarios: -t SECONDS gives up when nothing moves "
-	    "(default 10)\n");
+	    "(default 10)\n"
+	    "scale: -d SECONDS of ping-pong; opening the idle connections "
+	    "stops after -w\nSECONDS (default 60)\n");
 	exit(2);
 }
 
@@ -986,7 +1362,7 @@ int
 main(int argc, char **argv)
 {
 	struct opts o = { .port = -1, .n = -1, .conns = -1, .rounds = -1,
-	    .size = -1, .pid = -1, .idle = -1, .stall = 10,
+	    .size = -1, .pid = -1, .idle = -1, .stall = 10, .open = 60,
 	    .iface = "127.0.0.1" };
 	const char *cmd;
 	int ch;
@@ -995,7 +1371,7 @@ main(int argc, char **argv)
 		usage();
 	scenario = cmd = argv[1];
 	optind = 2;
-	while ((ch = getopt(argc, argv, "p:n:c:r:s:P:g:I:d:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "p:n:c:r:s:P:g:I:d:t:w:")) != -1) {
 		switch (ch) {
 		case 'p':
 			o.port = num(optarg, 0, 65535);
@@ -1024,10 +1400,14 @@ main(int argc, char **argv)
 			o.iface = optarg;
 			break;
 		case 'd':
-			o.idle = fnum(optarg);
+			/* idle time for udpsink, ping-pong time for scale */
+			o.idle = o.dur = fnum(optarg);
 			break;
 		case 't':
 			o.stall = fnum(optarg);
+			break;
+		case 'w':
+			o.open = fnum(optarg);
 			break;
 		default:
 			usage();
@@ -1051,6 +1431,10 @@ main(int argc, char **argv)
 	else if (strcmp(cmd, "hold") == 0 && o.n > 0 && o.pid > 0) {
 		pat_init();
 		run_hold(&o);
+	} else if (strcmp(cmd, "scale") == 0 && o.n > 0 && o.conns > 0 &&
+	    o.size > 0 && o.size <= CHUNK && o.dur > 0 && o.pid > 0) {
+		pat_init();
+		run_scale(&o);
 	} else if (strcmp(cmd, "udpsink") == 0 && o.idle > 0)
 		run_udpsink(&o);
 	else if (strcmp(cmd, "udpblast") == 0 && o.size >= SEQ_HDR_LEN &&

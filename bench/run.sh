@@ -8,9 +8,11 @@
 #   BENCH_QUICK=1   everything ~10x smaller (a 1-2 minute run)
 #   BENCH_SCALE=N   divide the sizes by N (BENCH_QUICK=1 means 10)
 #   BENCH_RUNS=N    runs per cell (3)
+#   BENCH_SCALE_N="N ..."  the scale group's idle client counts
+#                   (1000 5000 10000 18000, divided by BENCH_SCALE)
 #   PEERS=1         apt-get install the peers first
 #   BENCH_ONLY=RE   only the scenario groups RE matches (stream, pingpong,
-#                   connrate, hold, pipe, udp, mcast)
+#                   connrate, hold, scale, pipe, udp, mcast)
 #   NETDEMO=PATH    the netdemo binary (../netdemo from here)
 # Loopback only; every process started is stopped by PID on exit.
 set -u -o pipefail
@@ -66,10 +68,27 @@ PP100_ROUNDS=$(sc 1000 10)
 PP1000_ROUNDS=$(sc 100 5)
 CR_CONNS=$(sc 5000 100)
 HOLD_CONNS=1100
+# scale: N idle clients while SCALE_CONNS others ping-pong for SCALE_SECS.
+# BENCH_SCALE_N="N ..." replaces the list (taken as is, not scaled).
+SCALE_NS=()
+if [[ -n ${BENCH_SCALE_N:-} ]]; then
+	read -r -a SCALE_NS <<<"$BENCH_SCALE_N"
+	for n in "${SCALE_NS[@]}"; do
+		[[ $n =~ ^[1-9][0-9]*$ ]] ||
+		    die "BENCH_SCALE_N=$BENCH_SCALE_N: not positive integers"
+	done
+else
+	for n in 1000 5000 10000 18000; do SCALE_NS+=("$(sc "$n" 100)"); done
+fi
+SCALE_CONNS=50
+SCALE_SECS=$((SCALE > 1 ? 2 : 10))
+SCALE_OPEN=60		# seconds to open the N before giving up
 DGRAMS=$(sc 200000 2000)
 IPERF_SECS=$((SCALE > 1 ? 1 : 2))
 
-# Descriptors for 1100 clients plus the server side, for every process.
+# Descriptors for 1100 clients plus the server side, for every process;
+# 18,000 + 50 for scale (netdemo inherits this limit; ndload and ref_echo
+# also raise their own soft limit).
 hard=$(ulimit -Hn)
 [[ $hard == unlimited ]] && hard=65536
 ulimit -n "$hard" 2>/dev/null || say "cannot raise ulimit -n to $hard"
@@ -162,7 +181,7 @@ start_server() {
 	case $name in
 	ref)
 		spawn "$log" "$REF" -p 0 ;;
-	poll | select)
+	poll | select | epoll)
 		spawn "$log" "$ND" tcp-serve -p 0 -q "--$name" ;;
 	poll-report)
 		spawn "$log" "$ND" tcp-serve -p 0 -q --poll --report 1 ;;
@@ -230,7 +249,7 @@ row() {
 name_of() {
 	case $1 in
 	ref) echo "ref_echo (reference)" ;;
-	poll | select) echo "netdemo tcp-serve --$1" ;;
+	poll | select | epoll) echo "netdemo tcp-serve --$1" ;;
 	poll-report) echo "netdemo tcp-serve --poll --report 1" ;;
 	plain) echo "netdemo tcp-serve" ;;
 	*) echo "$1" ;;
@@ -495,12 +514,140 @@ udp_all() {
 	udp "$scn" "netdemo send → netdemo recv" 0 nd nd "$size" "$group" "$ref80"
 }
 
+# The scale group: N idle clients held open while SCALE_CONNS others do
+# 64-byte ping-pong for SCALE_SECS (ndload scale).  A fresh server for
+# every run, so that its PSS before the N is its own; the servers take
+# turns (ref, poll, select, epoll, ref, ...) so that a noisy minute on a
+# shared machine falls on all of them.  The open time is compared with the
+# reference's at the same N, the CPU per exchange with the same server's
+# at the smallest N (flat is the goal).
+declare -A scale_open scale_cpu
+# Per server, for the N at hand: space-separated values of each run.
+declare -A sc_rate sc_open sc_served sc_p99 sc_cpu sc_pct sc_pss sc_all \
+    sc_note sc_done
+
+# scale_run N SERVER RUN: one run; false when this server runs no more.
+scale_run() {
+	local n=$1 srv=$2 i=$3 line t0 t1 err
+	say "scale: $n idle, run $((i + 1)): $(name_of "$srv")"
+	if ! start_server "$srv"; then
+		sc_note[$srv]+="; run $((i + 1)): server did not start"
+		return 1
+	fi
+	t0=$(now)
+	timeout "$RUN_LIMIT" "$LOAD" scale -p "$PORT" -n "$n" \
+	    -c "$SCALE_CONNS" -s 64 -d "$SCALE_SECS" -w "$SCALE_OPEN" \
+	    -t "$STALL" -P "$SPID" >"$T/load.out" 2>"$T/load.err"
+	t1=$(elapsed "$t0" "$(now)")
+	stop "$SPID"
+	line=$(tail -n 1 "$T/load.out")
+	if [[ $(kv ok "$line") != 1 ]]; then
+		err=$(head -c 150 "$T/load.err" | tr '\n|' ' /')
+		sc_note[$srv]+="; run $((i + 1)) failed: $err"
+		return 1
+	fi
+	sc_rate[$srv]+=" $(kv rate "$line")"
+	sc_open[$srv]+=" $(kv open_s "$line")"
+	sc_served[$srv]+=" $(kv served "$line")"
+	sc_p99[$srv]+=" $(kv p99_us "$line")"
+	sc_cpu[$srv]+=" $(kv cpu_us_per_exch "$line")"
+	sc_pct[$srv]+=" $(kv cpu_pct "$line")"
+	sc_pss[$srv]+=" $(kv pss_b_per_idle "$line")"
+	[[ $(kv all "$line") == 1 ]] || sc_all[$srv]=0
+	(($(kv opened "$line") + $(kv refused "$line") < n)) &&
+	    sc_note[$srv]+="; run $((i + 1)) gave up opening after $(kv open_s "$line") s"
+	# A slow server gets one run, so the whole stays in budget.
+	if ((i + 1 < RUNS)) && awk -v t="$t1" -v b="$CELL_BUDGET" \
+	    -v r="$RUNS" 'BEGIN { exit !(t > b / r) }'; then
+		sc_note[$srv]+="; one run only: it took $(printf '%.0f' "$t1") s"
+		return 1
+	fi
+	return 0
+}
+
+# scale_row N SERVER: the row of what scale_run gathered.
+scale_row() {
+	local n=$1 srv=$2 scn isref=0 note='' m r
+	local vals=() open=() served=() p99=() cpu=() pct=() pss=()
+	scn="scale: $n idle + $SCALE_CONNS × 64 B ping-pong, ${SCALE_SECS} s"
+	[[ $srv == ref ]] && isref=1
+	read -r -a vals <<<"${sc_rate[$srv]:-}"
+	if ((${#vals[@]} > 0)); then
+		read -r -a open <<<"${sc_open[$srv]}"
+		read -r -a served <<<"${sc_served[$srv]}"
+		read -r -a p99 <<<"${sc_p99[$srv]}"
+		read -r -a cpu <<<"${sc_cpu[$srv]}"
+		read -r -a pct <<<"${sc_pct[$srv]}"
+		read -r -a pss <<<"${sc_pss[$srv]}"
+		m=$(median "${open[@]}")
+		((isref)) && scale_open[$n]=$m
+		r=$(awk -v v="$m" -v b="${scale_open[$n]:-0}" -v me="$isref" \
+		    'BEGIN { if (b > 0 && !me) printf " (%.2f× ref)", v / b }')
+		note="open $(printf '%.3f' "$m") s$r, served $(median "${served[@]}")/$n"
+		[[ ${sc_all[$srv]:-1} == 1 ]] || note="$note **not all served**"
+		# Its fds past FD_SETSIZE are turned away (with stdio, the
+		# listener, the signal pipe and a spare: ~8 more).
+		[[ $srv == select ]] && ((n + SCALE_CONNS + 8 > 1024)) &&
+		    note="$note (select: $n + $SCALE_CONNS clients do not fit in FD_SETSIZE 1024)"
+		note="$note, p99 $(median "${p99[@]}") µs"
+		m=$(median "${cpu[@]}")
+		[[ -z ${scale_cpu[$srv]:-} ]] && scale_cpu[$srv]=$m
+		r=$(awk -v v="$m" -v b="${scale_cpu[$srv]}" -v n0="${SCALE_NS[0]}" \
+		    -v n="$n" 'BEGIN { if (b > 0 && n != n0)
+			printf " (%.2f× at %d)", v / b, n0 }')
+		note="$note, CPU $(printf '%.2f' "$m") µs/exch$r"
+		note="$note, busy $(median "${pct[@]}") %"
+		note="$note, PSS +$(median "${pss[@]}") B/idle client"
+	fi
+	note="$note${sc_note[$srv]:-}"
+	row "$scn" "$(name_of "$srv")" "exch/s" "${note#; }" "$isref" \
+	    "${vals[@]}"
+}
+
+scale_all() {
+	local n range lo hi i srv srvs
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+	range=$((hi - lo + 1))
+	# ndload opens 4096 idle clients per source address (127.0.0.1, .2,
+	# ...), plus the ping-pong ones on the first.
+	((range >= 4096 + SCALE_CONNS + 64)) ||
+	    say "scale: local port range $lo-$hi ($range ports) is short" \
+		"of the $((4096 + SCALE_CONNS + 64)) per source address" \
+		"ndload needs: connections will fail"
+	SCALE_PORTS="$lo-$hi ($range ports)"
+	for n in "${SCALE_NS[@]}"; do
+		srvs=(ref poll)
+		# select at the smallest N only (FD_SETSIZE 1024 fds at most).
+		[[ $n == "${SCALE_NS[0]}" ]] && ((n <= 1000)) && srvs+=(select)
+		srvs+=(epoll)
+		sc_rate=() sc_open=() sc_served=() sc_p99=() sc_cpu=()
+		sc_pct=() sc_pss=() sc_all=() sc_note=() sc_done=()
+		if ((n + SCALE_CONNS + 32 > hard)); then
+			for srv in "${srvs[@]}"; do
+				sc_note[$srv]="skipped: ulimit -n $hard < $((n + SCALE_CONNS + 32))"
+				scale_row "$n" "$srv"
+			done
+			continue
+		fi
+		for ((i = 0; i < RUNS; i++)); do
+			for srv in "${srvs[@]}"; do
+				[[ -n ${sc_done[$srv]:-} ]] && continue
+				scale_run "$n" "$srv" "$i" || sc_done[$srv]=1
+			done
+		done
+		for srv in "${srvs[@]}"; do
+			scale_row "$n" "$srv"
+		done
+	done
+}
+
 # The run.
 say "sizes: stream $STREAM_BYTES B, pipe $PIPE_BYTES B, ping-pong rounds" \
     "$PP1_ROUNDS/$PP100_ROUNDS/$PP1000_ROUNDS, $CR_CONNS short connections," \
-    "$HOLD_CONNS held, $DGRAMS datagrams; $RUNS runs each"
+    "$HOLD_CONNS held, ${SCALE_NS[*]} idle for scale, $DGRAMS datagrams;" \
+    "$RUNS runs each"
 # BENCH_ONLY=REGEX runs only the groups it matches: stream, pingpong,
-# connrate, hold, pipe, udp, mcast.
+# connrate, hold, scale, pipe, udp, mcast.
 only() { [[ -z ${BENCH_ONLY:-} || $1 =~ $BENCH_ONLY ]]; }
 start=$(now)
 if only stream; then
@@ -522,6 +669,8 @@ if only hold; then
 		    hold -n "$HOLD_CONNS" -P __PID__
 	done
 fi
+SCALE_PORTS=
+only scale && scale_all
 only pipe && pipe_rows
 for size in 64 1400; do
 	only udp && udp_all "$size" ""
@@ -535,6 +684,8 @@ echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/
 echo "- netdemo $("$ND" --version 2>&1 | head -n 1); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "- $RUNS runs per cell, medians; scale 1/$SCALE; run took $(printf '%.0f' "$total") s"
 echo "- peers found: ${peers[*]:-none}$( ((HAVE_NC)) && echo ' nc')$(have iperf3 && echo ' iperf3')"
+[[ -n $SCALE_PORTS ]] &&
+    echo "- scale: ${SCALE_NS[*]} idle clients (4096 per loopback source address), $SCALE_CONNS × 64 B ping-pong for $SCALE_SECS s, opening given up after $SCALE_OPEN s; ulimit -n $hard; local ports $SCALE_PORTS; a fresh server per run"
 echo
 echo "| scenario | implementation | median | unit | ratio | runs ok | notes |"
 echo "|---|---|---:|---|---:|---|---|"
