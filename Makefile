@@ -20,9 +20,9 @@ else
 BUILD	= build/rel
 endif
 
-LIB	= lib/bufq.c lib/clock.c lib/dgram.c lib/dgram_recv.c lib/dgram_send.c \
-	  lib/err.c lib/feed.c lib/hist.c lib/loop.c lib/mcast.c lib/opts.c lib/out.c \
-	  lib/report.c lib/rtt.c \
+LIB	= lib/batch.c lib/bufq.c lib/clock.c lib/dgram.c lib/dgram_recv.c \
+	  lib/dgram_send.c lib/err.c lib/feed.c lib/gro.c lib/hist.c lib/loop.c \
+	  lib/mcast.c lib/opts.c lib/out.c lib/report.c lib/rtt.c \
 	  lib/sig.c lib/seq.c lib/sock.c lib/stats.c lib/text.c lib/units.c lib/zcopy.c
 MODES	= modes/tcp_serve.c modes/tcp_connect.c modes/udp_send.c \
 	  modes/dgram_args.c modes/tcp_echo.c \
@@ -88,7 +88,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC	= clang
 FUZZ_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	  -fno-sanitize-recover=all
-FUZZERS	= opts parse out seq hist units
+FUZZERS	= opts parse out seq hist units gro
 FUZZ_OBJS = $(LIB:%.c=build/fuzz/%.o) $(MODES:%.c=build/fuzz/%.o)
 
 build/fuzz/%.o: %.c lib/*.h modes/*.h Makefile

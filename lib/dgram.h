@@ -1,8 +1,9 @@
 /*
  * dgram.h: the send and receive loops shared by udp-send/mcast-send and
  * udp-recv/mcast-recv: templates, pacing, --size, --seq, printing,
- * truncation, timeouts, reports, echoes and round trips, and the exit
- * status of SPEC.md.
+ * truncation, timeouts, reports, echoes and round trips, several
+ * datagrams a system call (batch.h, gro.h), and the exit status of
+ * SPEC.md.
  */
 #ifndef ND_DGRAM_H
 #define ND_DGRAM_H
@@ -12,7 +13,11 @@
 #include "out.h"
 
 #define DGRAM_MAX	65507	/* largest UDP payload over IPv4 */
-#define DGRAM_RCVBUF	(8 << 20)	/* SO_RCVBUF asked for */
+/*
+ * SO_RCVBUF asked for: a GSO sender on this host writes 2-3 GB/s, and a
+ * receiver that loses its CPU for a few ms must not drop what came.
+ */
+#define DGRAM_RCVBUF	(32 << 20)
 
 /* What a run asks of the engines (the modes fill it from the options). */
 struct dgram_opts {
@@ -25,6 +30,7 @@ struct dgram_opts {
 	double		 duration;	/* seconds of run; < 0 = none */
 	double		 report;	/* seconds between reports; < 0 = none */
 	bool		 histogram;	/* draw the latencies at exit */
+	bool		 no_batch;	/* a system call per datagram */
 	/* Sending. */
 	const char	*message;	/* template with {n} */
 	bool		 use_stdin;	/* a datagram per line instead */

@@ -1,9 +1,13 @@
 /*
- * dgram_recv.c: the datagram receive loop: truncation, flows and their
- * --seq accounting, --echo, --timeout and --duration, --report, and the
- * exit status of SPEC.md.
+ * dgram_recv.c: the datagram receive loop: several datagrams a call
+ * (UDP GRO, recvmmsg), truncation, flows and their --seq accounting,
+ * --echo, --timeout and --duration, --report, and the exit status of
+ * SPEC.md.
  */
-/* glibc declares RFC 3542's struct in6_pktinfo only under _GNU_SOURCE. */
+/*
+ * glibc declares RFC 3542's struct in6_pktinfo, recvmmsg(2) and struct
+ * mmsghdr only under _GNU_SOURCE.
+ */
 #define _GNU_SOURCE
 
 #include <sys/socket.h>
@@ -21,6 +25,7 @@
 #include "dgram.h"
 #include "clock.h"
 #include "err.h"
+#include "gro.h"
 #include "mcast.h"
 #include "out.h"
 #include "sig.h"
@@ -28,9 +33,41 @@
 #include "report.h"
 #include "stats.h"
 
+#ifndef __linux__
+/* recvmmsg(2)'s vector, for the one read a call made elsewhere. */
+struct nd_mmsghdr {
+	struct msghdr	 msg_hdr;
+	unsigned int	 msg_len;
+};
+#define mmsghdr	nd_mmsghdr
+#endif
+
+/*
+ * Reads a call: with recvmmsg(2), up to RX_READS datagrams; with UDP GRO
+ * as well, up to RX_READS_GRO reads of up to 64 KiB, each one or more
+ * datagrams of one sender.
+ */
+#define RX_READS	64
+#define RX_READS_GRO	16
+
+/* Where one read lands besides its bytes. */
+struct rxslot {
+	struct sockaddr_storage	 from;
+	struct iovec		 iov;
+	union {				/* cmsghdr ends in a flexible array */
+		struct cmsghdr	align;
+		char		buf[256];
+	}			 cm;
+};
+
 /* A receive run's state. */
 struct rxrun {
-	unsigned char	*buf;
+	unsigned char	*buf;		/* nreads buffers of slot bytes */
+	size_t		 slot;
+	int		 nreads;
+	bool		 gro;		/* reads may be coalesced */
+	struct mmsghdr	*mm;
+	struct rxslot	*sl;
 	char		 gname[MCAST_MAX_GROUPS][INET6_ADDRSTRLEN];
 	struct stats	 st;
 	struct flows	*flows;
@@ -40,19 +77,19 @@ struct rxrun {
 	long long	 end_ns;	/* --duration, or -1 */
 	unsigned	 tick;		/* datagrams since the clock was read */
 	bool		 timed_out, ended;
-	union {				/* last: cmsghdr ends in a flexible array */
-		struct cmsghdr	align;
-		char		buf[256];
-	}		 cm;
+	int64_t		 now_us;	/* wall clock at the last call */
 };
 
-/* --seq: account the header of buf; its length, or 0 if it has none. */
+/*
+ * --seq: account the header of buf, received at now (wall clock, us);
+ * its length, or 0 if it has none.
+ */
 static size_t
 seq_of(struct rxrun *r, struct flow *f, const unsigned char *buf, size_t got,
     const struct sockaddr_storage *from, struct out_meta *m)
 {
 	uint64_t seq;
-	int64_t sent, now = clock_wall_us();
+	int64_t sent, now = r->now_us;
 	size_t h = seq_parse(buf, got, &seq, &sent);
 	char peer[SOCK_NAMELEN];
 
@@ -137,10 +174,14 @@ echo(const struct dgram_rx *rx, struct stats *st, struct flow *f,
 	st->echoed++;
 }
 
+/*
+ * One datagram: got bytes of it at buf (wire on the wire), from a sender,
+ * to a multicast group or NULL, with a TTL (0: unknown).
+ */
 static void
-on_datagram(const struct dgram_rx *rx, struct rxrun *r, size_t got,
-    size_t wire, const struct sockaddr_storage *from, const char *group,
-    int ttl)
+on_datagram(const struct dgram_rx *rx, struct rxrun *r,
+    const unsigned char *buf, size_t got, size_t wire,
+    const struct sockaddr_storage *from, const char *group, int ttl)
 {
 	static struct err_limit trunc = { .kind = "truncated" };
 	const struct dgram_opts *a = &rx->o;
@@ -166,16 +207,16 @@ on_datagram(const struct dgram_rx *rx, struct rxrun *r, size_t got,
 		    "bytes, --bufsize %lld", peer, wire, a->bufsize);
 		m.orig_len = wire;
 	}
-	if (a->seq && (h = seq_of(r, f, r->buf, got, from, &m)) > 0)
+	if (a->seq && (h = seq_of(r, f, buf, got, from, &m)) > 0)
 		m.wire_len = wire;
 	/* Only a whole datagram with a header is answered. */
 	if (a->echo && h > 0 && wire == got)
-		echo(rx, &r->st, f, r->buf, got, from);
+		echo(rx, &r->st, f, buf, got, from);
 	else if (a->echo)
 		r->st.echo_held++;
 	if (!a->quiet) {
 		m.peer = out_wants_peer() ? peer : NULL;
-		out_msg(&m, r->buf + h, got - h);
+		out_msg(&m, buf + h, got - h);
 	}
 }
 
@@ -276,67 +317,177 @@ recv_deadline(const struct rxrun *r)
 }
 
 /*
- * Wait for, receive and account the next datagram; false when the run
+ * Whether the next datagram of a read is taken: 1, 0 once the count is
+ * reached, -1 when the run ends (a signal, --duration).  In a flood, the
+ * clock once every CLOCK_EVERY datagrams.
+ */
+static int
+recv_turn(const struct dgram_rx *rx, struct rxrun *r)
+{
+	if (rx->o.count > 0 && r->st.messages >= (uint64_t)rx->o.count)
+		return 0;
+	if (sig_ending() || ((++r->tick & (CLOCK_EVERY - 1)) == 0 &&
+	    !recv_clock(rx, r)))
+		return -1;
+	return 1;
+}
+
+/* Account the datagrams of the k reads made; false when the run ends. */
+static bool
+recv_reads(const struct dgram_rx *rx, struct rxrun *r, int k)
+{
+	size_t cap = (size_t)rx->o.bufsize;
+	struct gro_iter it;
+	struct gro_piece p;
+	int turn;
+
+	for (int i = 0; i < k; i++) {
+		struct msghdr *h = &r->mm[i].msg_hdr;
+		const struct sockaddr_storage *from = &r->sl[i].from;
+		const unsigned char *buf = r->buf + (size_t)i * r->slot;
+		size_t n = r->mm[i].msg_len;
+		size_t seg = r->gro ? gro_segment(h) : 0;
+		const char *group = NULL;
+		int g, ttl = 0;
+
+		if (rx->ngroups > 0) {
+			if ((g = mcast_dest(h, rx->groups, rx->ngroups,
+			    &ttl)) < 0)
+				continue;	/* another receiver's group */
+			group = r->gname[g];
+		}
+		if (seg == 0) {
+			if ((turn = recv_turn(rx, r)) <= 0)
+				return turn == 0;
+			/* Without MSG_TRUNC's length, a full buffer was cut. */
+			on_datagram(rx, r, buf, n < cap ? n : cap,
+			    (h->msg_flags & MSG_TRUNC) && n <= cap ? cap + 1 :
+			    n, from, group, ttl);
+			continue;
+		}
+		/*
+		 * A coalesced read: its datagrams one by one, each cut to
+		 * -b as a read of -b bytes would have cut it.
+		 */
+		gro_start(&it, n < r->slot ? n : r->slot, seg, cap);
+		while (gro_next(&it, &p)) {
+			if ((turn = recv_turn(rx, r)) <= 0)
+				return turn == 0;
+			on_datagram(rx, r, buf + p.off, p.len, p.wire, from,
+			    group, ttl);
+		}
+	}
+	return true;
+}
+
+/* One call for the datagrams waiting: how many reads, or -1 with errno. */
+static int
+recv_call(const struct dgram_rx *rx, struct rxrun *r)
+{
+	int flags = MSG_DONTWAIT, k = r->nreads;
+	ssize_t n;
+
+#ifdef __linux__
+	flags |= MSG_TRUNC;	/* return the length on the wire */
+#endif
+	/* Without GRO a read is a datagram: none read past the count. */
+	if (!r->gro && rx->o.count > 0 &&
+	    (uint64_t)rx->o.count - r->st.messages < (uint64_t)k)
+		k = (int)((uint64_t)rx->o.count - r->st.messages);
+	for (int i = 0; i < k; i++) {
+		struct msghdr *h = &r->mm[i].msg_hdr;
+
+		h->msg_namelen = sizeof(r->sl[i].from);
+		h->msg_controllen = r->gro || rx->ngroups > 0 ?
+		    sizeof(r->sl[i].cm.buf) : 0;
+		h->msg_flags = 0;
+	}
+#ifdef __linux__
+	if (k > 1)
+		return recvmmsg(rx->fd, r->mm, (unsigned)k, flags, NULL);
+#endif
+	if ((n = recvmsg(rx->fd, &r->mm[0].msg_hdr, flags)) < 0)
+		return -1;
+	r->mm[0].msg_len = (unsigned)n;
+	return 1;
+}
+
+/*
+ * Wait for, receive and account the next datagrams; false when the run
  * ends (a signal, the idle limit: r->timed_out, --duration: r->ended).
  */
 static bool
 recv_next(const struct dgram_rx *rx, struct rxrun *r)
 {
+	for (;;) {
+		long long idle = r->timeout_ns < 0 ? -1 :
+		    r->last + r->timeout_ns;
+		int k;
+
+		if (sig_ending())
+			return false;
+		if ((k = recv_call(rx, r)) > 0) {
+			/* What one call brought arrived at one time. */
+			if (rx->o.seq)
+				r->now_us = clock_wall_us();
+			if (r->timeout_ns >= 0)
+				r->last = clock_ns();
+			return recv_reads(rx, r, k);
+		}
+		if (errno == EINTR || errno == ECONNREFUSED)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			nd_err(ND_EXIT_RUN, "recv");
+		if (idle >= 0 && clock_ns() >= idle) {
+			r->timed_out = true;
+			return false;
+		}
+		/* Nothing waits: the clock's turn, if it is due. */
+		switch (dgram_wait(recv_deadline(r), rx->fd)) {
+		case DW_ENDING:
+			return false;
+		case DW_DEADLINE:
+			if (!recv_clock(rx, r))
+				return false;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/*
+ * How the datagrams are read: a call takes several (recvmmsg), each read
+ * perhaps several coalesced (UDP GRO), unless --no-batch; -v says which.
+ */
+static void
+rx_path(const struct dgram_rx *rx, struct rxrun *r)
+{
 	const struct dgram_opts *a = &rx->o;
 	size_t cap = (size_t)a->bufsize;
 
-	for (;;) {
-		struct sockaddr_storage from;
-		struct iovec iov = { r->buf, cap };
-		struct msghdr msg = { .msg_name = &from,
-		    .msg_namelen = sizeof(from), .msg_iov = &iov,
-		    .msg_iovlen = 1, .msg_control = r->cm.buf,
-		    .msg_controllen = rx->ngroups ? sizeof(r->cm.buf) : 0 };
-		int flags = MSG_DONTWAIT, g = 0, ttl = 0;
-		long long idle = r->timeout_ns < 0 ? -1 :
-		    r->last + r->timeout_ns;
-		ssize_t n;
-
+	/* No datagram is longer than GRO_BUF: a larger buffer is not used. */
+	r->slot = cap < GRO_BUF ? cap : GRO_BUF;
+	r->nreads = 1;
 #ifdef __linux__
-		flags |= MSG_TRUNC;	/* return the length on the wire */
-#endif
-		/* In a flood, the clock once every CLOCK_EVERY datagrams. */
-		if (sig_ending() || ((++r->tick & (CLOCK_EVERY - 1)) == 0 &&
-		    !recv_clock(rx, r)))
-			return false;
-		if ((n = recvmsg(rx->fd, &msg, flags)) < 0) {
-			if (errno == EINTR || errno == ECONNREFUSED)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				nd_err(ND_EXIT_RUN, "recv");
-			if (idle >= 0 && clock_ns() >= idle) {
-				r->timed_out = true;
-				return false;
-			}
-			/* Nothing waits: the clock's turn, if it is due. */
-			switch (dgram_wait(recv_deadline(r), rx->fd)) {
-			case DW_ENDING:
-				return false;
-			case DW_DEADLINE:
-				if (!recv_clock(rx, r))
-					return false;
-				break;
-			default:
-				break;
-			}
-			continue;
-		}
-		if (rx->ngroups > 0 && (g = mcast_dest(&msg, rx->groups,
-		    rx->ngroups, &ttl)) < 0)
-			continue;	/* another receiver's group */
-		if (r->timeout_ns >= 0)
-			r->last = clock_ns();
-		/* Without MSG_TRUNC's length, a full buffer was cut short. */
-		on_datagram(rx, r, (size_t)n < cap ? (size_t)n : cap,
-		    (msg.msg_flags & MSG_TRUNC) && (size_t)n <= cap ? cap + 1 :
-		    (size_t)n, &from, rx->ngroups ? r->gname[g] : NULL, ttl);
-		return true;
+	if (!a->no_batch) {
+		r->gro = gro_enable(rx->fd);
+		r->nreads = r->gro ? RX_READS_GRO : RX_READS;
+		if (r->gro)
+			r->slot = GRO_BUF;
 	}
+#endif
+	if (!a->verbose)
+		return;
+	if (r->gro)
+		nd_warnx("receiving with UDP GRO and recvmmsg, up to %d reads "
+		    "a call", r->nreads);
+	else if (r->nreads > 1)
+		nd_warnx("receiving with recvmmsg, up to %d datagrams a call",
+		    r->nreads);
+	else
+		nd_warnx("receiving one datagram a call%s", a->no_batch ?
+		    " (--no-batch)" : "");
 }
 
 static struct rxrun *
@@ -345,9 +496,24 @@ rx_start(const struct dgram_rx *rx)
 	const struct dgram_opts *a = &rx->o;
 	struct rxrun *r = calloc(1, sizeof(*r));
 
-	if (r == NULL || (r->buf = malloc((size_t)a->bufsize)) == NULL ||
-	    (r->flows = calloc(1, sizeof(*r->flows))) == NULL)
-		nd_err(ND_EXIT_RUN, "allocate %lld bytes", a->bufsize);
+	if (r == NULL || (r->flows = calloc(1, sizeof(*r->flows))) == NULL)
+		nd_err(ND_EXIT_RUN, "allocate");
+	rx_path(rx, r);
+	if ((r->buf = malloc(r->slot * (size_t)r->nreads)) == NULL ||
+	    (r->mm = calloc((size_t)r->nreads, sizeof(*r->mm))) == NULL ||
+	    (r->sl = calloc((size_t)r->nreads, sizeof(*r->sl))) == NULL)
+		nd_err(ND_EXIT_RUN, "allocate %zu bytes",
+		    r->slot * (size_t)r->nreads);
+	for (int i = 0; i < r->nreads; i++) {
+		struct msghdr *h = &r->mm[i].msg_hdr;
+
+		r->sl[i].iov.iov_base = r->buf + (size_t)i * r->slot;
+		r->sl[i].iov.iov_len = r->slot;
+		h->msg_name = &r->sl[i].from;
+		h->msg_iov = &r->sl[i].iov;
+		h->msg_iovlen = 1;
+		h->msg_control = r->sl[i].cm.buf;
+	}
 	for (int i = 0; i < rx->ngroups; i++)
 		sock_ntoa((const struct sockaddr *)&rx->groups[i], r->gname[i],
 		    sizeof(r->gname[i]));
@@ -389,6 +555,8 @@ dgram_recv(const struct dgram_rx *rx)
 	(void)recv_verdict(rx, r, true);
 	flows_free(r->flows);
 	free(r->buf);
+	free(r->mm);
+	free(r->sl);
 	free(r);
 	return status;
 }

@@ -1,7 +1,8 @@
 /*
  * dgram_send.c: the datagram send loop: the template or standard input,
  * the --seq header, --size, pacing by absolute deadlines (--interval,
- * --rate), --duration, --report, and --rtt's replies (rtt.c).
+ * --rate), --duration, --report, --rtt's replies (rtt.c), and the
+ * batches that carry several datagrams a call (UDP GSO, sendmmsg).
  */
 #include <sys/socket.h>
 #ifdef __linux__
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "dgram.h"
+#include "batch.h"
 #include "clock.h"
 #include "err.h"
 #include "mcast.h"
@@ -76,14 +78,14 @@ fill(struct lines *ln)
 
 /*
  * The next line, without its newline, of at most max bytes: 1, or 0 at
- * the end of input (or of the run).  A longer line is cut to max and its
- * rest dropped when cut is true (--size asked for it), else it ends the
- * run with an error: it cannot be one datagram, and no byte is dropped
- * unannounced.
+ * the end of input (or of the run), or -1 when it is not read yet and
+ * wait is false.  A longer line is cut to max and its rest dropped when
+ * cut is true (--size asked for it), else it ends the run with an error:
+ * it cannot be one datagram, and no byte is dropped unannounced.
  */
 static int
-next_line(struct lines *ln, size_t max, bool cut, const char **line,
-    size_t *n)
+next_line(struct lines *ln, size_t max, bool cut, bool wait,
+    const char **line, size_t *n)
 {
 	for (;;) {
 		size_t have = ln->len - ln->start;
@@ -114,6 +116,8 @@ next_line(struct lines *ln, size_t max, bool cut, const char **line,
 			ln->skip = nl == NULL;
 			return 1;
 		}
+		if (!ln->eof && !wait)
+			return -1;
 		if (ln->eof || !fill(ln))
 			return 0;
 	}
@@ -153,6 +157,32 @@ send_to(const struct dgram_tx *tx, const char *buf, size_t len)
 	return send(tx->fd, buf, len, 0);
 }
 
+/*
+ * A send failed (the tries-th time) with errno: true to send again, after
+ * a wait if the queue was full; false when the run ends.  An error that
+ * is not passing ends the run with exit 1.
+ */
+static bool
+send_again(const struct dgram_tx *tx, int tries, unsigned long long *refused)
+{
+	if (errno == EINTR)
+		return !sig_ending();
+	if (errno == ECONNREFUSED && tries == 0) {
+		/*
+		 * An ICMP port unreachable for an earlier datagram: count it
+		 * and send this one again.
+		 */
+		if ((*refused)++ == 0 && tx->o.verbose)
+			nd_warn("send %s (nobody listens; counted, not fatal)",
+			    tx->dest);
+		return true;
+	}
+	if (errno == ENOBUFS || errno == EAGAIN || errno == ECONNREFUSED)
+		/* Queue full: wait a little, try again. */
+		return dgram_wait(clock_ns() + 200000, -1) != DW_ENDING;
+	nd_err(ND_EXIT_RUN, "send %s", tx->dest);
+}
+
 /* Send one datagram, riding out a full queue; false when the run ends. */
 static bool
 send_one(const struct dgram_tx *tx, const char *buf, size_t len,
@@ -161,57 +191,9 @@ send_one(const struct dgram_tx *tx, const char *buf, size_t len,
 	for (int tries = 0;; tries++) {
 		if (send_to(tx, buf, len) >= 0)
 			return true;
-		if (errno == EINTR) {
-			if (sig_ending())
-				return false;
-			continue;
-		}
-		if (errno == ECONNREFUSED && tries == 0) {
-			/*
-			 * An ICMP port unreachable for an earlier datagram:
-			 * count it and send this one again.
-			 */
-			if ((*refused)++ == 0 && tx->o.verbose)
-				nd_warn("send %s (nobody listens; counted, not "
-				    "fatal)", tx->dest);
-			continue;
-		}
-		if (errno == ENOBUFS || errno == EAGAIN ||
-		    errno == ECONNREFUSED) {
-			/* Queue full: wait a little, try again. */
-			if (!dgram_wait(clock_ns() + 200000, -1))
-				return false;
-			continue;
-		}
-		nd_err(ND_EXIT_RUN, "send %s", tx->dest);
+		if (!send_again(tx, tries, refused))
+			return false;
 	}
-}
-
-/* The payload of datagram n into buf + hdr; returns its length. */
-static size_t
-next_payload(const struct dgram_tx *tx, struct lines *ln, char *buf,
-    size_t hdr, unsigned long long n, bool *more)
-{
-	const struct dgram_opts *a = &tx->o;
-	size_t max = dgram_payload_max(a->seq), len;
-
-	*more = true;
-	if (ln != NULL) {
-		const char *line;
-
-		if (next_line(ln, max, a->size >= 0, &line, &len) == 0) {
-			*more = false;
-			return 0;
-		}
-		memcpy(buf + hdr, line, len);
-		return len;
-	}
-	len = expand(buf + hdr, max + 1, a->message, n);
-	if (len > max && a->size < 0)
-		nd_errx(ND_EXIT_RUN, "--message: datagram %llu is longer than "
-		    "%zu bytes, the most one datagram holds%s", n, max,
-		    with_seq(a));
-	return len > max ? max : len;
 }
 
 /* A send run's state. */
@@ -229,7 +211,74 @@ struct txrun {
 	struct rtt		*rtt;
 	bool			 draining;	/* after the last send: replies */
 	unsigned		 tick;		/* sends since the clock was read */
+	struct batch		*b;
+	unsigned long long	 refused;	/* sends told nobody listens */
 };
+
+/*
+ * Send every datagram of the batch, riding out a full queue; false when
+ * the run ends first.  b->sent counts the datagrams that went.  Where
+ * the kernel refuses GSO, the batch goes again without, and so does
+ * the rest of the run.
+ */
+static bool
+tx_send(struct txrun *t)
+{
+	const struct dgram_tx *tx = t->tx;
+	struct batch *b = t->b;
+
+	if (b->path == BATCH_ONE) {
+		for (; b->sent < b->n; b->sent++)
+			if (!send_one(tx, b->buf + b->at[b->sent],
+			    b->len[b->sent], &t->refused))
+				return false;
+		return true;
+	}
+	for (int m = 0, tries = 0; m < b->nmsg;) {
+		int k = batch_send(b, tx->fd, (const struct sockaddr *)tx->to,
+		    tx->to != NULL ? sock_len(tx->to) : 0, m);
+
+		if (k > 0) {
+			for (int i = m; i < m + k; i++)
+				b->sent += b->count[i];
+			m += k;
+			tries = 0;
+		} else if (batch_gso_refused(b, m, errno)) {
+			if (tx->o.verbose)
+				nd_warnx("UDP GSO refused (%s): sending with "
+				    "sendmmsg, up to %d datagrams a call",
+				    strerror(errno), BATCH_MAX);
+		} else if (!send_again(tx, tries++, &t->refused))
+			return false;
+	}
+	return true;
+}
+
+/* The payload of datagram n into buf + hdr; returns its length. */
+static int
+next_payload(const struct dgram_tx *tx, struct lines *ln, char *buf,
+    size_t hdr, unsigned long long n, bool wait, size_t *len)
+{
+	const struct dgram_opts *a = &tx->o;
+	size_t max = dgram_payload_max(a->seq);
+
+	if (ln != NULL) {
+		const char *line;
+		int r = next_line(ln, max, a->size >= 0, wait, &line, len);
+
+		if (r > 0)
+			memcpy(buf + hdr, line, *len);
+		return r;
+	}
+	*len = expand(buf + hdr, max + 1, a->message, n);
+	if (*len > max && a->size < 0)
+		nd_errx(ND_EXIT_RUN, "--message: datagram %llu is longer than "
+		    "%zu bytes, the most one datagram holds%s", n, max,
+		    with_seq(a));
+	if (*len > max)
+		*len = max;
+	return 1;
+}
 
 static void
 tx_report(struct txrun *t, double start_s, double end_s)
@@ -259,9 +308,9 @@ tx_wait(struct txrun *t, long long due)
 		if (sig_ending())
 			return false;
 		/* Flat out: the clock only every 64 sends, if at all. */
-		if (t->rtt == NULL && due < 0 && (!t->timed ||
-		    (++t->tick & 63) != 0))
+		if (t->rtt == NULL && due < 0 && (!t->timed || t->tick < 64))
 			return true;
+		t->tick = 0;
 		now = clock_ns();
 		if (reporter_due(&t->rp, now, &s, &e))
 			tx_report(t, s, e);
@@ -346,6 +395,36 @@ tx_verdict(const struct txrun *t, int status)
 		    flowsum_loss_pct(&sum), a->max_loss);
 }
 
+/*
+ * The way datagrams leave (see batch.h); -v says which.  A paced run
+ * sends every datagram as a packet of its own, those due together in one
+ * call: in a GSO message they would travel inside this host (loopback, a
+ * veth pair) as one packet, which a qdisc, netem or a packet filter on
+ * the way would delay, drop or count as one.
+ */
+static enum batch_path
+tx_path(const struct dgram_tx *tx)
+{
+	const struct dgram_opts *a = &tx->o;
+	enum batch_path p = batch_path(tx->fd, a->no_batch);
+	bool paced = a->rate > 0 || a->interval > 0;
+
+	if (p == BATCH_GSO && paced)
+		p = BATCH_MMSG;
+	if (!a->verbose)
+		return p;
+	if (p == BATCH_GSO)
+		nd_warnx("sending with UDP GSO, up to %d datagrams a call",
+		    BATCH_MAX);
+	else if (p == BATCH_MMSG)
+		nd_warnx("sending with sendmmsg, up to %d datagrams a call%s",
+		    BATCH_MAX, paced ? " (paced: a packet each)" : "");
+	else
+		nd_warnx("sending one datagram a call%s", a->no_batch ?
+		    " (--no-batch)" : "");
+	return p;
+}
+
 static void
 tx_start(struct txrun *t, const struct dgram_tx *tx)
 {
@@ -353,6 +432,8 @@ tx_start(struct txrun *t, const struct dgram_tx *tx)
 
 	memset(t, 0, sizeof(*t));
 	t->tx = tx;
+	if ((t->b = batch_new(tx_path(tx))) == NULL)
+		nd_err(ND_EXIT_RUN, "allocate buffers");
 	stats_start(&t->st, NULL);
 	t->st.target = a->rate;
 	t->st.target_bits = a->rate_bits;
@@ -364,6 +445,8 @@ tx_start(struct txrun *t, const struct dgram_tx *tx)
 	if (a->rtt) {
 		if ((t->flows = calloc(1, sizeof(*t->flows))) == NULL)
 			nd_err(ND_EXIT_RUN, "allocate --rtt state");
+		/* Flat out, replies wait while a batch is built and sent. */
+		dgram_rcvbuf(tx->fd);
 		t->rtt = rtt_new(tx->fd, a->rtt_timeout, t->flows, !a->quiet,
 		    tx->group);
 		t->st.flows = t->flows;
@@ -376,58 +459,117 @@ tx_start(struct txrun *t, const struct dgram_tx *tx)
 #endif
 }
 
+/*
+ * Fill the batch from datagram *n on with those due now: paced, those
+ * whose slot has come; flat out, as many as a call takes.  Standard input
+ * is waited for only while the batch is empty: a line that is slow to
+ * come does not hold back those read.  False at the end of the input.
+ */
+static bool
+tx_fill(struct txrun *t, struct lines *ln, unsigned long long *n)
+{
+	const struct dgram_opts *a = &t->tx->o;
+	struct batch *b = t->b;
+	size_t hdr = a->seq ? SEQ_HDR_LEN : 0;
+	bool paced = a->rate > 0 || a->interval > 0;
+	long long now = 0;
+	int64_t wall = 0;
+
+	batch_clear(b);
+	while (a->count == 0 || *n < (unsigned long long)a->count) {
+		char *p = b->buf + b->used;
+		size_t len;
+		int r;
+
+		if (b->n > 0 && (batch_full(b, DGRAM_MAX + 1) || (paced &&
+		    t->first_ns + (long long)t->due_ns > now)))
+			break;
+		if ((r = next_payload(t->tx, ln, p, hdr, *n, b->n == 0,
+		    &len)) <= 0)
+			return r < 0;
+		len += hdr;
+		if (a->size >= 0) {
+			if ((size_t)a->size > len)
+				memset(p + len, '.', (size_t)a->size - len);
+			len = (size_t)a->size;
+		}
+		/* After the wait for input: the batch leaves now. */
+		if (b->n == 0) {
+			now = paced || *n == 0 ? clock_ns() : 0;
+			wall = a->seq ? clock_wall_us() : 0;
+		}
+		if (*n == 0)
+			t->first_ns = now;
+		if (a->seq)
+			seq_header(p, *n, wall);
+		batch_add(b, len);
+		pace(t, len);
+		(*n)++;
+	}
+	return true;
+}
+
+/* Account and print the datagrams of the batch that went, from seq n0. */
+static void
+tx_sent(struct txrun *t, unsigned long long n0)
+{
+	const struct dgram_tx *tx = t->tx;
+	const struct dgram_opts *a = &tx->o;
+	const struct batch *b = t->b;
+	size_t hdr = a->seq ? SEQ_HDR_LEN : 0;
+	long long now = t->rtt != NULL ? clock_ns() : 0;
+
+	for (int i = 0; i < b->sent; i++) {
+		const char *p = b->buf + b->at[i];
+		size_t len = b->len[i];
+
+		if (t->rtt != NULL)
+			rtt_sent(t->rtt, n0 + (unsigned)i, now);
+		stats_count(&t->st, len);
+		if (!a->quiet && t->rtt == NULL) {
+			struct out_meta m = { .peer = tx->dest,
+			    .group = tx->group, .seq = a->seq ?
+			    (long long)(n0 + (unsigned)i) : -1,
+			    .latency_us = LLONG_MIN,
+			    .wire_len = a->seq ? len : 0 };
+
+			/* Printed as a receiver prints it: the payload. */
+			out_msg(&m, p + hdr, len - hdr);
+		}
+	}
+	t->tick += (unsigned)b->sent;
+}
+
 int
 dgram_send(const struct dgram_tx *tx)
 {
 	const struct dgram_opts *a = &tx->o;
-	size_t hdr = a->seq ? SEQ_HDR_LEN : 0;
-	bool paced = a->rate > 0 || a->interval > 0;
-	char *buf = malloc(DGRAM_MAX + 1);
+	bool paced = a->rate > 0 || a->interval > 0, more = true;
 	struct lines *ln = NULL;
 	struct txrun *t = malloc(sizeof(*t));
-	unsigned long long n, refused = 0;
+	unsigned long long n = 0;
 	int status = ND_EXIT_OK;
 	double s, e;
-	bool more;
 
-	if (buf == NULL || t == NULL || (a->use_stdin &&
+	if (t == NULL || (a->use_stdin &&
 	    (ln = calloc(1, sizeof(*ln))) == NULL))
 		nd_err(ND_EXIT_RUN, "allocate buffers");
 	tx_start(t, tx);
 	stats_print_at_error(&t->st, a->stats, a->format);
-	for (n = 0; a->count == 0 || n < (unsigned long long)a->count; n++) {
-		size_t len;
+	while (more && (a->count == 0 || n < (unsigned long long)a->count)) {
+		unsigned long long n0 = n;
+		bool went;
 
 		if (!tx_wait(t, n > 0 && paced ? t->first_ns +
 		    (long long)t->due_ns : -1))
 			break;
-		len = hdr + next_payload(tx, ln, buf, hdr, n, &more);
-		if (!more)
+		more = tx_fill(t, ln, &n);
+		if (t->b->n == 0)
 			break;
-		if (a->size >= 0) {
-			if ((size_t)a->size > len)
-				memset(buf + len, '.', (size_t)a->size - len);
-			len = (size_t)a->size;
-		}
-		if (n == 0)
-			t->first_ns = clock_ns();
-		if (a->seq)
-			seq_header(buf, n, clock_wall_us());
-		if (!send_one(tx, buf, len, &refused))
+		went = tx_send(t);
+		tx_sent(t, n0);
+		if (!went)
 			break;
-		if (t->rtt != NULL)
-			rtt_sent(t->rtt, n, clock_ns());
-		stats_count(&t->st, len);
-		pace(t, len);
-		if (!a->quiet && t->rtt == NULL) {
-			struct out_meta m = { .peer = tx->dest,
-			    .group = tx->group, .seq = a->seq ? (long long)n :
-			    -1, .latency_us = LLONG_MIN,
-			    .wire_len = a->seq ? len : 0 };
-
-			/* Printed as a receiver prints it: the payload. */
-			out_msg(&m, buf + hdr, len - hdr);
-		}
 	}
 	if (t->rtt != NULL && !sig_ending())
 		status = rtt_end(t);
@@ -438,9 +580,9 @@ dgram_send(const struct dgram_tx *tx)
 	if (reporter_last(&t->rp, clock_ns(), t->st.messages != t->snap_msgs ||
 	    (t->flows != NULL && flows_pending(t->flows)), &s, &e))
 		tx_report(t, s, e);
-	if (refused > 0 && a->verbose)
-		nd_warnx("%llu sends reported nobody listening at %s", refused,
-		    tx->dest);
+	if (t->refused > 0 && a->verbose)
+		nd_warnx("%llu sends reported nobody listening at %s",
+		    t->refused, tx->dest);
 	stats_print_at_error(NULL, false, 0);
 	if (a->stats || a->report > 0 || sig_caught() ||
 	    status == ND_EXIT_SHORT)
@@ -449,8 +591,8 @@ dgram_send(const struct dgram_tx *tx)
 	tx_verdict(t, status);
 	rtt_free(t->rtt);
 	flows_free(t->flows);
+	batch_free(t->b);
 	free(t);
-	free(buf);
 	free(ln);
 	return status;
 }

@@ -37,6 +37,7 @@ dgram_opts_of(const struct nd_args *a, struct dgram_opts *o)
 	o->rtt = a->rtt;
 	o->rtt_timeout = a->rtt_timeout;
 	o->echo = a->echo;
+	o->no_batch = a->no_batch;
 }
 
 void

@@ -131,7 +131,8 @@ const struct nd_mode mcast_recv_mode = {
 	    "datagram",
 	.takes = OPT(O_HISTOGRAM) | OPT(O_ECHO) |
 	    OPT(O_BUFSIZE) | OPT(O_TIMEOUT) | OPT(O_SEQ) |
-	    OPT(O_MAX_LOSS) | OPT(O_GROUP) | OPT(O_IFACE) | OPT(O_SOURCE),
+	    OPT(O_MAX_LOSS) | OPT(O_GROUP) | OPT(O_IFACE) | OPT(O_SOURCE) |
+	    OPT(O_NO_BATCH),
 	.repeats = OPT(O_GROUP),
 	.texts = mcast_recv_texts,
 	.listens = true,

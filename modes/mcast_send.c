@@ -92,9 +92,10 @@ const struct nd_mode mcast_send_mode = {
 	.name = "mcast-send",
 	.summary = "send datagrams to a multicast group through an interface",
 	.takes = OPT(O_RATE) | OPT(O_HISTOGRAM) | OPT(O_RTT) |
-	    OPT(O_RTT_TIMEOUT) | OPT(O_MAX_LOSS) | OPT(O_MESSAGE) | OPT(O_INTERVAL) | OPT(O_SIZE) | OPT(O_STDIN) |
-	    OPT(O_SEQ) | OPT(O_GROUP) | OPT(O_IFACE) | OPT(O_TTL) |
-	    OPT(O_LOOP) | OPT(O_NO_LOOP),
+	    OPT(O_RTT_TIMEOUT) | OPT(O_MAX_LOSS) | OPT(O_MESSAGE) |
+	    OPT(O_INTERVAL) | OPT(O_SIZE) | OPT(O_STDIN) | OPT(O_SEQ) |
+	    OPT(O_GROUP) | OPT(O_IFACE) | OPT(O_TTL) | OPT(O_LOOP) |
+	    OPT(O_NO_LOOP) | OPT(O_NO_BATCH),
 	.texts = mcast_send_texts,
 	.defaults = mcast_send_defaults,
 	.check = mcast_send_check,

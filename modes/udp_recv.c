@@ -45,7 +45,7 @@ const struct nd_mode udp_recv_mode = {
 	.summary = "bind HOST:PORT and print every datagram",
 	.takes = OPT(O_HISTOGRAM) | OPT(O_ECHO) |
 	    OPT(O_HOST) | OPT(O_BUFSIZE) | OPT(O_TIMEOUT) | OPT(O_SEQ) |
-	    OPT(O_MAX_LOSS),
+	    OPT(O_MAX_LOSS) | OPT(O_NO_BATCH),
 	.texts = udp_recv_texts,
 	.listens = true,
 	.check = udp_recv_check,

@@ -55,8 +55,9 @@ const struct nd_mode udp_send_mode = {
 	.summary = "send datagrams to HOST:PORT, by default \"Hello world : N\" "
 	    "once a second",
 	.takes = OPT(O_RATE) | OPT(O_HISTOGRAM) | OPT(O_RTT) |
-	    OPT(O_RTT_TIMEOUT) | OPT(O_MAX_LOSS) | OPT(O_HOST) | OPT(O_MESSAGE) | OPT(O_INTERVAL) | OPT(O_SIZE) |
-	    OPT(O_STDIN) | OPT(O_SEQ),
+	    OPT(O_RTT_TIMEOUT) | OPT(O_MAX_LOSS) | OPT(O_HOST) |
+	    OPT(O_MESSAGE) | OPT(O_INTERVAL) | OPT(O_SIZE) | OPT(O_STDIN) |
+	    OPT(O_SEQ) | OPT(O_NO_BATCH),
 	.texts = udp_send_texts,
 	.defaults = udp_send_defaults,
 	.check = dgram_check_send,
