@@ -414,7 +414,10 @@ udp() {
 	local scn=$1 who=$2 isref=$3 snd=$4 rcv=$5 size=$6 group=$7 rate=$8
 	RECV_EXTRA=()
 	local send_extra=()
-	[[ -n ${9:-} ]] && { RECV_EXTRA=(--report 1); send_extra=(--report 1); }
+	case ${9:-} in
+	report) RECV_EXTRA=(--report 1); send_extra=(--report 1) ;;
+	nobatch) RECV_EXTRA=(--no-batch); send_extra=(--no-batch) ;;
+	esac
 	local i secs res vals=() lost=() g=() cmd note='' sendmode=udp-send
 	[[ -n $group ]] && { g=(-g "$group"); sendmode=mcast-send; }
 	say "$scn: $who"
@@ -505,6 +508,8 @@ udp_all() {
 	udp "$scn" "netdemo send → netdemo recv" 0 nd nd "$size" "$group" ""
 	udp "$scn" "netdemo send → netdemo recv, --report 1 both" 0 nd nd \
 	    "$size" "$group" "" report
+	udp "$scn" "netdemo send → netdemo recv, --no-batch both" 0 nd nd \
+	    "$size" "$group" "" nobatch
 	[[ -z $group ]] && iperf_row "$scn" "$size"
 	ref80=${refval[$scn]:-}
 	[[ -n $ref80 ]] || return 0
