@@ -357,9 +357,11 @@ bad_option(const struct nd_mode *m, const char *word, int optc)
 			continue;
 		if (strlen(rows[id].name) == len && word[2 + len] == '=')
 			nd_usage("--%s: takes no argument", name);
-		n += (size_t)snprintf(list + n, n < sizeof(list) ?
-		    sizeof(list) - n : 0, "%s--%s", hits++ ? ", " : "",
-		    rows[id].name);
+		/* snprintf counts what did not fit: n may pass the end. */
+		if (n < sizeof(list))
+			n += (size_t)snprintf(list + n, sizeof(list) - n,
+			    "%s--%s", hits ? ", " : "", rows[id].name);
+		hits++;
 	}
 	if (hits > 1)
 		nd_usage("--%s: ambiguous (%s)", name, list);
