@@ -1,11 +1,16 @@
 # netdemo: one binary for the socket tutorial's eight programs.
 # make [all] | check | check-hostile | demo | bench | install | uninstall | clean
+#      | deb | check-deb
 # make check SANITIZE=1   the same tests against an ASan+UBSan build
 
-VERSION	= 0.1.0
+VERSION	= 0.2.0
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
+# Where each shell looks for completions of its own accord.
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 CC	?= cc
 CFLAGS	?= -O2 -g
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
@@ -20,7 +25,7 @@ else
 BUILD	= build/rel
 endif
 
-LIB	= lib/batch.c lib/bufq.c lib/clock.c lib/dgram.c lib/dgram_recv.c \
+LIB	= lib/batch.c lib/bufq.c lib/clock.c lib/complete.c lib/dgram.c lib/dgram_recv.c \
 	  lib/dgram_send.c lib/err.c lib/feed.c lib/gro.c lib/hist.c lib/loop.c \
 	  lib/mcast.c lib/opts.c lib/out.c lib/report.c lib/rtt.c \
 	  lib/sig.c lib/seq.c lib/sock.c lib/stats.c lib/text.c lib/units.c lib/zcopy.c
@@ -44,7 +49,7 @@ $(BIN): $(OBJS)
 $(BUILD)/%.o: %.c lib/*.h modes/*.h Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) $(ND_CFLAGS) -Ilib -c -o $@ $<
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(ND_CFLAGS) -Ilib -c -o $@ $<
 
 check: netdemo
 	@ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
@@ -137,18 +142,89 @@ lint:
 	shellcheck $(LINT_SH)
 	@# bats' run sets status, output and stderr behind shellcheck's back.
 	shellcheck -s bash -e SC2030,SC2031,SC2154 test/*.bats \
-	    test/hostile/*.bats test/valgrind/*.bats
+	    test/hostile/*.bats test/valgrind/*.bats test/package/*.bats
 	mandoc -Tlint -W warning man/netdemo.1
 
-install: netdemo
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+# The completion scripts are generated from the option rows by the binary.
+COMPLETIONS = build/completion/netdemo.bash build/completion/_netdemo \
+	  build/completion/netdemo.fish
+
+build/completion/netdemo.bash: netdemo
+	@mkdir -p $(dir $@)
+	./netdemo completion bash > $@.tmp && mv -f $@.tmp $@
+build/completion/_netdemo: netdemo
+	@mkdir -p $(dir $@)
+	./netdemo completion zsh > $@.tmp && mv -f $@.tmp $@
+build/completion/netdemo.fish: netdemo
+	@mkdir -p $(dir $@)
+	./netdemo completion fish > $@.tmp && mv -f $@.tmp $@
+
+completions: $(COMPLETIONS)
+
+install: netdemo $(COMPLETIONS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+	    $(DESTDIR)$(FISHCOMPDIR)
 	install -m 755 netdemo $(DESTDIR)$(BINDIR)/netdemo
 	install -m 644 man/netdemo.1 $(DESTDIR)$(MANDIR)/man1/netdemo.1
+	install -m 644 build/completion/netdemo.bash \
+	    $(DESTDIR)$(BASHCOMPDIR)/netdemo
+	install -m 644 build/completion/_netdemo $(DESTDIR)$(ZSHCOMPDIR)/_netdemo
+	install -m 644 build/completion/netdemo.fish \
+	    $(DESTDIR)$(FISHCOMPDIR)/netdemo.fish
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/netdemo $(DESTDIR)$(MANDIR)/man1/netdemo.1
+	rm -f $(DESTDIR)$(BINDIR)/netdemo $(DESTDIR)$(MANDIR)/man1/netdemo.1 \
+	    $(DESTDIR)$(BASHCOMPDIR)/netdemo $(DESTDIR)$(ZSHCOMPDIR)/_netdemo \
+	    $(DESTDIR)$(FISHCOMPDIR)/netdemo.fish
+
+# make deb: a Debian package (debian/) of the working tree, built by
+# dpkg-buildpackage in a copy, $(DEB_SRC), of git's files as they are now:
+# the tracked ones with their uncommitted edits, and the new ones not yet
+# added (debian/ itself until it is committed) unless .gitignore names them.
+# Without git, a plain copy of the tree but build/ and .git.  The .deb
+# lands in build/deb/, nothing outside the tree; then lintian: an error
+# fails, warnings are shown.
+DEB_DIR	= build/deb
+DEB_SRC	= $(DEB_DIR)/netdemo-$(VERSION)
+
+deb:
+	@v=$$(sed -n '1s/^netdemo (\([^)]*\)).*/\1/p' debian/changelog); \
+	 up=$${v#*:}; up=$${up%-*}; \
+	 if [ "$$up" != "$(VERSION)" ]; then \
+	     echo "make deb: debian/changelog is at version '$$v'" \
+	         "(upstream '$$up'), the Makefile's VERSION is $(VERSION):" \
+	         "add a debian/changelog entry for $(VERSION)" >&2; \
+	     exit 1; \
+	 fi
+	@rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)
+	@if command -v git >/dev/null 2>&1 && \
+	     git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	     echo "  COPY    git ls-files -> $(DEB_SRC)"; \
+	     git ls-files -z --cached --others --exclude-standard \
+	         > $(DEB_DIR)/files.all && \
+	     xargs -0 sh -c 'for f do if [ -e "$$f" ] || [ -h "$$f" ]; then \
+	         printf "%s\0" "$$f"; fi; done' sh \
+	         < $(DEB_DIR)/files.all > $(DEB_DIR)/files && \
+	     tar --null -T $(DEB_DIR)/files -cf $(DEB_DIR)/src.tar; \
+	 else \
+	     echo "  COPY    . (no git) -> $(DEB_SRC)"; \
+	     tar --exclude=./build --exclude=./.git -cf $(DEB_DIR)/src.tar .; \
+	 fi && \
+	 tar -xf $(DEB_DIR)/src.tar -C $(DEB_SRC) && \
+	 rm -f $(DEB_DIR)/src.tar $(DEB_DIR)/files $(DEB_DIR)/files.all
+	@# This make's command-line variables (CC=, SANITIZE=) stay out of it.
+	cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	    dpkg-buildpackage -us -uc -b
+	lintian --fail-on error --display-info $(DEB_DIR)/netdemo_*.changes
+
+# make check-deb (root, after make deb): install the .deb with dpkg,
+# check what it put where, purge it.
+check-deb:
+	@bats test/package/package.bats
 
 clean:
 	rm -rf build netdemo $(BENCH_BIN)
 
-.PHONY: all bench check check-hostile check-valgrind soak demo fuzz lint install uninstall clean netdemo
+.PHONY: all bench check check-hostile check-valgrind soak demo fuzz lint install uninstall clean netdemo \
+	completions deb check-deb

@@ -1,6 +1,6 @@
 /*
- * netdemo.c: the mode table, --help, --version and `help MODE`; everything
- * else belongs to the modes.
+ * netdemo.c: the mode table, --help, --version, `help MODE` and
+ * `completion SHELL`; everything else belongs to the modes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,11 +9,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/batch.h"
+#include "lib/complete.h"
+#include "lib/dgram.h"
 #include "lib/err.h"
+#include "lib/gro.h"
+#include "lib/loop.h"
 #include "lib/mode.h"
 #include "lib/opts.h"
 #include "lib/out.h"
 #include "lib/sig.h"
+#include "lib/zcopy.h"
 
 #ifndef ND_VERSION
 #define ND_VERSION "unknown"
@@ -51,6 +57,45 @@ mode_list(char *buf, size_t cap)
 	return buf;
 }
 
+/* WHAT: unknown mode, with the closest name or the list of them.  */
+static _Noreturn void
+unknown_mode(const char *what, const char *name)
+{
+	const char *names[NMODES];
+	char ml[256];
+	int at;
+
+	for (size_t i = 0; i < NMODES; i++)
+		names[i] = modes[i]->name;
+	if ((at = opts_closest(name, names, NMODES)) >= 0)
+		nd_usage("%s: unknown mode (did you mean %s?)", what,
+		    names[at]);
+	nd_usage("%s: unknown mode (modes: %s)", what,
+	    mode_list(ml, sizeof(ml)));
+}
+
+/*
+ * argv[1] is an option: netdemo's own, or a mode's given before the
+ * mode.  Say where it goes.
+ */
+static _Noreturn void
+option_first(int argc, char **argv)
+{
+	static const char *const own[] = { "--help", "--version" };
+	int at;
+
+	for (int i = 2; i < argc; i++)
+		if (find_mode(argv[i]) != NULL)
+			nd_usage("%s: options go after the mode (netdemo %s "
+			    "%s ...)", argv[1], argv[i], argv[1]);
+	if (strncmp(argv[1], "--", 2) == 0 && (at = opts_closest(argv[1],
+	    own, 2)) >= 0)
+		nd_usage("%s: unknown option (did you mean %s?)", argv[1],
+		    own[at]);
+	nd_usage("%s: options go after the mode (netdemo MODE [options]; "
+	    "netdemo --help lists the modes)", argv[1]);
+}
+
 /* Flush fp; a write error (a full disk) is one line and exit 1. */
 static int
 flushed(FILE *fp)
@@ -59,6 +104,21 @@ flushed(FILE *fp)
 		nd_err(ND_EXIT_RUN, "write standard %s", fp == stdout ?
 		    "output" : "error");
 	return ND_EXIT_OK;
+}
+
+/* --version: the version and what this build can use, for bug reports. */
+static int
+version(void)
+{
+	const char *parts[] = { loop_features(), batch_features(),
+	    dgram_features(), gro_features(), zc_features() };
+
+	printf("netdemo %s\nfeatures:", ND_VERSION);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (*parts[i] != '\0')
+			printf(" %s", parts[i]);
+	printf("\n");
+	return flushed(stdout);
 }
 
 /*
@@ -90,6 +150,7 @@ usage(FILE *fp)
 {
 	fprintf(fp, "usage: netdemo MODE [options]\n"
 	    "       netdemo MODE --help | netdemo help MODE\n"
+	    "       netdemo completion bash|zsh|fish\n"
 	    "       netdemo --help | --version\n\nmodes:\n");
 	for (size_t i = 0; i < NMODES; i++)
 		fprintf(fp, "  %-12s %s\n", modes[i]->name, modes[i]->summary);
@@ -105,7 +166,6 @@ main(int argc, char **argv)
 {
 	const struct nd_mode *m;
 	struct nd_args a;
-	char ml[256];
 	int rc;
 
 	std_fds_open();
@@ -116,20 +176,30 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return usage(stdout);
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("netdemo %s\n", ND_VERSION);
+	if (strcmp(argv[1], "--version") == 0)
+		return version();
+	if (strcmp(argv[1], "completion") == 0) {
+		if (argc != 3)
+			nd_usage("completion: name one shell: bash, zsh or fish");
+		if (complete_script(argv[2], modes, NMODES, stdout) < 0)
+			nd_usage("completion %s: not bash, zsh or fish",
+			    argv[2]);
 		return flushed(stdout);
 	}
+	if (argv[1][0] == '-' && argv[1][1] != '\0')
+		option_first(argc, argv);
 	if (strcmp(argv[1], "help") == 0) {
+		char what[64];
+
 		if (argc < 3)
 			return usage(stdout);
+		snprintf(what, sizeof(what), "help %s", argv[2]);
 		if ((m = find_mode(argv[2])) == NULL)
-			nd_usage("help %s: unknown mode (modes: %s)", argv[2],
-			    mode_list(ml, sizeof(ml)));
+			unknown_mode(what, argv[2]);
 		argv[2] = (char *)"--help";
 		argc = 3;
 	} else if ((m = find_mode(argv[1])) == NULL)
-		nd_usage("%s: unknown mode (modes: %s)", argv[1], mode_list(ml, sizeof(ml)));
+		unknown_mode(argv[1], argv[1]);
 
 	err_set_mode(m->name);
 	opts_parse(m, argc - 1, argv + 1, &a);

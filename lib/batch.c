@@ -212,3 +212,16 @@ batch_gso_refused(struct batch *b, int m, int e)
 	b->path = BATCH_MMSG;
 	return true;
 }
+
+/* For --version: what this build can send with. */
+const char *
+batch_features(void)
+{
+#if defined(__linux__) && defined(UDP_SEGMENT)
+	return "sendmmsg udp-gso";
+#elif defined(__linux__)
+	return "sendmmsg";
+#else
+	return "";
+#endif
+}

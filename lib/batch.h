@@ -89,4 +89,7 @@ int	batch_send(struct batch *b, int fd, const struct sockaddr *to,
  */
 bool	batch_gso_refused(struct batch *b, int m, int e);
 
+/* For --version: "sendmmsg udp-gso" as this build has them. */
+const char	*batch_features(void);
+
 #endif

@@ -168,3 +168,13 @@ dgram_rcvbuf(int fd)
 #endif
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 }
+
+const char *
+dgram_features(void)
+{
+#ifdef __linux__
+	return "recvmmsg timerfd";
+#else
+	return "";
+#endif
+}

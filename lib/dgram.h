@@ -97,4 +97,7 @@ size_t	dgram_payload_max(bool seq);
 /* The length of template with {n} as 0: what its first datagram holds. */
 size_t	dgram_template_len(const char *tmpl);
 
+/* For --version: "recvmmsg timerfd" as this build has them. */
+const char	*dgram_features(void);
+
 #endif

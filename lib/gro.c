@@ -74,3 +74,13 @@ gro_next(struct gro_iter *it, struct gro_piece *p)
 	it->done = it->off >= it->total;
 	return true;
 }
+
+const char *
+gro_features(void)
+{
+#if defined(__linux__) && defined(UDP_GRO)
+	return "udp-gro";
+#else
+	return "";
+#endif
+}

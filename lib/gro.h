@@ -56,4 +56,7 @@ void	gro_start(struct gro_iter *it, size_t total, size_t seg, size_t cap);
  */
 bool	gro_next(struct gro_iter *it, struct gro_piece *p);
 
+/* For --version: "udp-gro" if this build has it. */
+const char	*gro_features(void);
+
 #endif

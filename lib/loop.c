@@ -512,3 +512,9 @@ loop_run(struct loop *l)
 	}
 	return l->status;
 }
+
+const char *
+loop_features(void)
+{
+	return LOOP_HAVE_EPOLL ? "epoll" : "";
+}

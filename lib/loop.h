@@ -71,4 +71,7 @@ void	loop_set_prewait(struct loop *l, void (*fn)(void));
 int	loop_run(struct loop *l);
 void	loop_stop(struct loop *l, int status);
 
+/* For --version: "epoll" if this build has it. */
+const char	*loop_features(void);
+
 #endif

@@ -70,16 +70,38 @@ mcast_source(const char *s, int family, struct sockaddr_storage *src)
 	return -1;
 }
 
+/*
+ * spec's address into addr and its family, or 0 for a name; an IPv6
+ * address may carry its interface, "fe80::1%eth0": its name into scope.
+ */
+static int
+iface_addr(const char *spec, unsigned char *addr, char *scope, size_t cap)
+{
+	char a[INET6_ADDRSTRLEN];
+	const char *pct = strchr(spec, '%');
+
+	*scope = '\0';
+	if (inet_pton(AF_INET, spec, addr) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, spec, addr) == 1)
+		return AF_INET6;
+	if (pct == NULL || (size_t)(pct - spec) >= sizeof(a))
+		return 0;
+	snprintf(a, sizeof(a), "%.*s", (int)(pct - spec), spec);
+	if (inet_pton(AF_INET6, a, addr) != 1)
+		return 0;
+	snprintf(scope, cap, "%s", pct + 1);
+	return AF_INET6;
+}
+
 bool
 mcast_iface_fits(const char *spec, int family)
 {
 	unsigned char addr[sizeof(struct in6_addr)];
+	char scope[IF_NAMESIZE + 8];
+	int afam = iface_addr(spec, addr, scope, sizeof(scope));
 
-	if (inet_pton(AF_INET, spec, addr) == 1)
-		return family == AF_INET;
-	if (inet_pton(AF_INET6, spec, addr) == 1)
-		return family == AF_INET6;
-	return true;		/* a name: either family */
+	return afam == 0 || afam == family;	/* a name: either family */
 }
 
 static bool
@@ -99,21 +121,26 @@ mcast_iface(const char *spec, int family, struct mcast_if *ifc)
 {
 	struct ifaddrs *ifs, *i;
 	unsigned char addr[sizeof(struct in6_addr)];
-	int afam = 0;
+	char scope[IF_NAMESIZE + 8];
+	int afam;
 	bool found = false;
 
 	memset(ifc, 0, sizeof(*ifc));
-	if (inet_pton(AF_INET, spec, addr) == 1)
-		afam = AF_INET;
-	else if (inet_pton(AF_INET6, spec, addr) == 1)
-		afam = AF_INET6;
-	else if (strlen(spec) >= IF_NAMESIZE)
+	afam = iface_addr(spec, addr, scope, sizeof(scope));
+	if (afam == 0 && strlen(spec) >= IF_NAMESIZE)
 		nd_errx(ND_EXIT_RUN, "interface %s: no such interface", spec);
+	if (*scope != '\0' && if_nametoindex(scope) == 0)
+		nd_errx(ND_EXIT_RUN, "interface %s: no interface %s", spec,
+		    scope);
 	if (getifaddrs(&ifs) < 0)
 		nd_err(ND_EXIT_RUN, "getifaddrs");
-	/* By address: find its name; by name: find its IPv4 address. */
+	/*
+	 * By address: find its name (a link-local one may be on several:
+	 * "%eth0" says which); by name: find its IPv4 address.
+	 */
 	for (i = ifs; i != NULL; i = i->ifa_next) {
-		if (afam ? !addr_is(i->ifa_addr, afam, addr) :
+		if (afam ? !addr_is(i->ifa_addr, afam, addr) ||
+		    (*scope != '\0' && strcmp(i->ifa_name, scope) != 0) :
 		    strcmp(i->ifa_name, spec) != 0)
 			continue;
 		if (!found) {
@@ -203,7 +230,7 @@ void
 mcast_join(int fd, const struct sockaddr_storage *g,
     const struct sockaddr_storage *src, const struct mcast_if *ifc)
 {
-	char gs[INET6_ADDRSTRLEN], ss[INET6_ADDRSTRLEN];
+	char gs[INET6_ADDRSTRLEN], ss[SOCK_ADDRLEN];
 
 	if (membership(fd, 1, g, src, ifc) == 0)
 		return;

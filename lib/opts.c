@@ -5,10 +5,12 @@
  * is a usage error, never silently ignored.
  */
 #include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@ enum kind {
 	K_REAL,		/* double in [min, max], fractions allowed */
 	K_SIZE,		/* long long bytes in [min, max], k/M/G, Ki/Mi/Gi */
 	K_RATE,		/* --rate: datagrams/s or bits/s (units.h) */
+	K_PORT,		/* long long 0-65535, or a service name */
 	K_STR,		/* const char *, not empty */
 	K_FORMAT,	/* enum out_format */
 	K_SET,		/* int = min (--select, --poll, -4, --loop ...) */
@@ -55,9 +58,10 @@ struct opt_row {
 
 static const struct opt_row rows[O_NROWS] = {
 	[O_HOST] = { "host", 'H', "ADDR", K_STR, 0, 0, F(host), 0, NONE, NULL,
-	    "address to bind or to reach (IPv4, IPv6 or a name)" },
-	[O_PORT] = { "port", 'p', "PORT", K_INT, 0, 65535, F(port), 0, NONE,
-	    NULL, "port to bind or to reach" },
+	    "address to bind or to reach (IPv4, IPv6 or a name; may end in "
+	    ":PORT)" },
+	[O_PORT] = { "port", 'p', "PORT", K_PORT, 0, 65535, F(port), 0, NONE,
+	    NULL, "port or service to bind or to reach" },
 	[O_IPV4] = { "ipv4", '4', NULL, K_SET, AF_INET, 0, F(family),
 	    EXCL_FAMILY, NONE, NULL, "use IPv4 only" },
 	[O_IPV6] = { "ipv6", '6', NULL, K_SET, AF_INET6, 0, F(family),
@@ -216,6 +220,34 @@ opts_number(const char *s, double min, double max, bool frac, double *out,
 	return 0;
 }
 
+/*
+ * A port: a number 0-65535 or a service name of /etc/services ("echo").
+ * 0, or -1 with *why set.
+ */
+static int
+port_value(const char *s, long long *port, const char **why)
+{
+	struct servent *se;
+	double d;
+	const char *digit = (*s == '-' || *s == '+') ? s + 1 : s;
+
+	if (*digit >= '0' && *digit <= '9') {
+		if (opts_number(s, 0, 65535, false, &d, why) < 0) {
+			if (strcmp(*why, "out of range") == 0)
+				*why = "out of range 0-65535";
+			return -1;
+		}
+		*port = (long long)d;
+		return 0;
+	}
+	if (*s == '\0' || (se = getservbyname(s, NULL)) == NULL) {
+		*why = "not a port number or service name";
+		return -1;
+	}
+	*port = ntohs((uint16_t)se->s_port);
+	return 0;
+}
+
 static void
 set_value(const struct nd_mode *m, int id, const char *val, struct nd_args *a)
 {
@@ -278,6 +310,11 @@ set_value(const struct nd_mode *m, int id, const char *val, struct nd_args *a)
 		a->rate_bits = rt.bits;
 		break;
 	}
+	case K_PORT:
+		if (port_value(val, &ll, &why) < 0)
+			nd_usage("--%s %s: %s", r->name, val, why);
+		memcpy(base + r->off, &ll, sizeof(ll));
+		break;
 	case K_STR:
 		if (*val == '\0')
 			nd_usage("--%s: empty argument", r->name);
@@ -332,6 +369,59 @@ base_defaults(struct nd_args *a)
 }
 
 /*
+ * Edit distance of a and b, adjacent transpositions counting one (the
+ * "optimal string alignment" distance), for names up to 31 bytes.
+ */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), d[32][32];
+
+	if (la > 31 || lb > 31)
+		return SIZE_MAX;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[la][lb];
+}
+
+int
+opts_closest(const char *word, const char *const *names, size_t n)
+{
+	size_t best = SIZE_MAX, len = strlen(word), dist;
+	int at = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (names[i] == NULL)
+			continue;
+		dist = distance(word, names[i]);
+		/* A word cut short of a name is that name too. */
+		if (len >= 3 && strncmp(word, names[i], len) == 0)
+			dist = 1;
+		if (dist < best) {
+			best = dist;
+			at = (int)i;
+		}
+	}
+	/* One typo in a short word, two in a long one; never a rewrite. */
+	return best <= (len < 5 ? 1 : 2) && best < len ? at : -1;
+}
+
+/*
  * getopt_long said '?': an unknown option, an ambiguous abbreviation, an
  * option of another mode, or an argument given to a flag.  Say which.
  */
@@ -368,6 +458,16 @@ bad_option(const struct nd_mode *m, const char *word, int optc)
 	for (int id = 0; id < O_NROWS; id++)
 		if (strcmp(rows[id].name, name) == 0)
 			nd_usage("--%s: not an option of %s", name, m->name);
+	{
+		const char *names[O_NROWS];
+		int at;
+
+		for (int id = 0; id < O_NROWS; id++)
+			names[id] = takes(m, id) ? rows[id].name : NULL;
+		if ((at = opts_closest(name, names, O_NROWS)) >= 0)
+			nd_usage("--%s: unknown option (did you mean --%s?)",
+			    name, rows[at].name);
+	}
 	nd_usage("--%s: unknown option (see netdemo %s --help)", name,
 	    m->name);
 }
@@ -413,6 +513,67 @@ take_row(const struct nd_mode *m, int id, const char *val, struct nd_args *a)
 				    row_name(o < id ? id : o, y, sizeof(y)));
 	set_value(m, id, val, a);
 	a->given |= OPT(id);
+}
+
+/*
+ * -H as tools print addresses: "[::1]", "[::1]:4000", "127.0.0.1:4000",
+ * "host:echo".  An address with two colons or more and no brackets is
+ * IPv6 and has no port ("::1", "fe80::1%eth0").  A port here and in -p
+ * must agree.  The address goes to a->hostbuf.
+ */
+static void
+host_port(struct nd_args *a)
+{
+	const char *h = a->host, *colon, *why;
+	const char *portstr = NULL;
+	size_t len;
+	long long port;
+
+	if (*h == '[') {
+		const char *close = strchr(h, ']');
+
+		if (close == NULL)
+			nd_usage("--host %s: no ']' after the IPv6 address", h);
+		if (close == h + 1)
+			nd_usage("--host %s: no address between '[' and ']'", h);
+		if (close[1] != '\0' && close[1] != ':')
+			nd_usage("--host %s: only ':PORT' may follow ']'", h);
+		len = (size_t)(close - h - 1);
+		/* An IPv6 address has two colons at least ("::"). */
+		colon = memchr(h + 1, ':', len);
+		if (colon == NULL || memchr(colon + 1, ':', (size_t)(close -
+		    colon - 1)) == NULL || memchr(h + 1, '[', len) != NULL)
+			nd_usage("--host %s: brackets are for IPv6 addresses",
+			    h);
+		h++;
+		if (close[1] == ':')
+			portstr = close + 2;
+	} else {
+		if ((colon = strchr(h, ':')) == NULL ||
+		    strchr(colon + 1, ':') != NULL)
+			return;		/* a name, IPv4 or bare IPv6 */
+		if (colon == h)
+			nd_usage("--host %s: no address before ':'", h);
+		len = (size_t)(colon - h);
+		portstr = colon + 1;
+	}
+	if (len >= sizeof(a->hostbuf))
+		nd_usage("--host: address too long");
+	memcpy(a->hostbuf, h, len);
+	a->hostbuf[len] = '\0';
+	if (portstr != NULL) {
+		if (*portstr == '\0')
+			nd_usage("--host %s: no port after ':'", a->host);
+		if (port_value(portstr, &port, &why) < 0)
+			nd_usage("--host %s: port %s: %s", a->host, portstr,
+			    why);
+		if (opts_given(a, O_PORT) && port != a->port)
+			nd_usage("--host %s and --port %lld: two different "
+			    "ports", a->host, a->port);
+		a->port = port;
+		a->given |= OPT(O_PORT);
+	}
+	a->host = a->hostbuf;
 }
 
 /* What holds whatever the mode: needs, operands, a port to reach. */
@@ -471,6 +632,8 @@ opts_parse(const struct nd_mode *m, int argc, char **argv, struct nd_args *a)
 			nd_usage("%s: unexpected argument (options take the "
 			    "form --name VALUE; see netdemo %s --help)",
 			    argv[optind], m->name);
+		if (opts_given(a, O_HOST))
+			host_port(a);
 		check_shared(m, a);
 	}
 	/* Both ends of a round trip carry the --seq header. */
@@ -493,6 +656,7 @@ print_default(const struct nd_mode *m, int id, const struct nd_args *a,
 
 	switch (r->kind) {
 	case K_INT:
+	case K_PORT:
 	case K_SIZE: {
 		long long v;
 
@@ -581,7 +745,31 @@ opts_help(const struct nd_mode *m, const struct nd_args *a, FILE *fp)
 	for (int id = 0; id < O_NROWS; id++)
 		if (takes(m, id))
 			help_line(m, id, a, fp);
-	fprintf(fp, "\nSee netdemo(1) for details.\n");
+	fprintf(fp, "\nexit status: 0 done, 1 run-time error, 2 usage error, "
+	    "3 the run fell short of what was asked\n"
+	    "\nSee netdemo(1) for details.\n");
+}
+
+bool
+opts_info(const struct nd_mode *m, int id, struct opt_info *oi)
+{
+	static char formats[32];
+
+	if (id < 0 || id >= O_NROWS || (m != NULL && !takes(m, id)))
+		return false;
+	if (formats[0] == '\0')
+		snprintf(formats, sizeof(formats), "%s %s %s %s",
+		    out_format_name(FMT_TEXT), out_format_name(FMT_RAW),
+		    out_format_name(FMT_HEX), out_format_name(FMT_JSON));
+	oi->name = rows[id].name;
+	oi->key = rows[id].key;
+	oi->arg = rows[id].arg;
+	oi->help = m != NULL ? row_help(m, id) : rows[id].help;
+	oi->values = rows[id].kind == K_FORMAT ? formats : NULL;
+	oi->excl = rows[id].excl;
+	oi->repeats = rows[id].kind == K_COUNT ||
+	    (m != NULL && (m->repeats & OPT(id)));
+	return true;
 }
 
 void

@@ -40,7 +40,8 @@ enum backend { BACKEND_PLAIN, BACKEND_SELECT, BACKEND_POLL, BACKEND_EPOLL };
 
 /* Every option, named after its long form; filled by opts_parse(). */
 struct nd_args {
-	const char	*host;		/* --host */
+	const char	*host;		/* --host, without a port */
+	char		 hostbuf[256];	/* --host's address when it had one */
 	long long	 port;		/* --port */
 	int		 family;	/* AF_UNSPEC, AF_INET or AF_INET6 */
 	enum out_format	 format;	/* --format */
@@ -113,6 +114,26 @@ void	opts_help(const struct nd_mode *m, const struct nd_args *a, FILE *fp);
 
 /* The rows every mode takes, one line each (for netdemo --help). */
 void	opts_help_shared(FILE *fp);
+
+/* One row as a mode takes it, for text made from the rows (completion). */
+struct opt_info {
+	const char	*name;		/* the long name, without "--" */
+	int		 key;		/* the short option, or 0 */
+	const char	*arg;		/* its argument's name; NULL: a flag */
+	const char	*help;		/* the mode's help text for it */
+	const char	*values;	/* all it takes, space-separated, or NULL */
+	int		 excl;		/* rows of one excl != 0 exclude each other */
+	bool		 repeats;	/* may be given more than once */
+};
+
+/* Row id as m takes it (m NULL: as every mode would); false if m does not. */
+bool	opts_info(const struct nd_mode *m, int id, struct opt_info *oi);
+
+/*
+ * The index of the name among names[0..n) (NULL entries skipped) that
+ * word is most likely a misspelling of, or -1 if none is close.
+ */
+int	opts_closest(const char *word, const char *const *names, size_t n);
 
 /*
  * Parse a whole string as a number in [min, max]; fractions only if

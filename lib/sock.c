@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,14 +37,34 @@ sock_ntoa(const struct sockaddr *sa, char *buf, size_t cap)
 		snprintf(buf, cap, "?");
 		return;
 	}
-	if (inet_ntop(sa->sa_family, addr, buf, (socklen_t)cap) == NULL)
+	if (inet_ntop(sa->sa_family, addr, buf, (socklen_t)cap) == NULL) {
 		snprintf(buf, cap, "?");
+		return;
+	}
+	/*
+	 * A link-local address is only whole with its interface: "%eth0".
+	 * A group's interface is named where the group is (joined on).
+	 */
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+		char ifname[IF_NAMESIZE];
+		size_t len = strlen(buf);
+
+		if (s6->sin6_scope_id == 0 ||
+		    IN6_IS_ADDR_MULTICAST(&s6->sin6_addr))
+			return;
+		if (if_indextoname(s6->sin6_scope_id, ifname) != NULL)
+			snprintf(buf + len, cap - len, "%%%s", ifname);
+		else
+			snprintf(buf + len, cap - len, "%%%u",
+			    (unsigned)s6->sin6_scope_id);
+	}
 }
 
 void
 sock_ntop(const struct sockaddr *sa, char *buf, size_t cap)
 {
-	char a[INET6_ADDRSTRLEN];
+	char a[SOCK_ADDRLEN];
 	unsigned port;
 
 	sock_ntoa(sa, a, sizeof(a));

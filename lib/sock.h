@@ -7,18 +7,23 @@
 #define ND_SOCK_H
 
 #include <sys/socket.h>
+#include <net/if.h>
 
 #include <netdb.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 
-#define SOCK_NAMELEN	(INET6_ADDRSTRLEN + 16)	/* "[addr%if]:port" */
+#define SOCK_ADDRLEN	(INET6_ADDRSTRLEN + IF_NAMESIZE)	/* "addr%if" */
+#define SOCK_NAMELEN	(SOCK_ADDRLEN + 8)	/* "[addr%if]:port" */
 
-/* "127.0.0.1:4000" or "[::1]:4000" into buf. */
+/* "127.0.0.1:4000", "[::1]:4000" or "[fe80::1%eth0]:4000" into buf. */
 void	sock_ntop(const struct sockaddr *sa, char *buf, size_t cap);
 
-/* Just the address, no port. */
+/*
+ * Just the address, no port; a unicast IPv6 address with a scope ends in
+ * "%" and its interface's name (a group's does not).
+ */
 void	sock_ntoa(const struct sockaddr *sa, char *buf, size_t cap);
 
 /*

@@ -142,3 +142,13 @@ zc_pipe_close(struct zc_pipe *p)
 		close(p->w);
 	p->r = p->w = -1;
 }
+
+const char *
+zc_features(void)
+{
+#ifdef __linux__
+	return "sendfile splice";
+#else
+	return "";
+#endif
+}

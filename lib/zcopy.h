@@ -41,4 +41,7 @@ ssize_t	zc_splice_in(struct zc_pipe *p, int sock, size_t max);
  */
 int	zc_splice_out(struct zc_pipe *p, int fd, bool wait);
 
+/* For --version: "sendfile splice" as this build has them. */
+const char	*zc_features(void);
+
 #endif

@@ -117,7 +117,7 @@ mcast_recv_check(const struct nd_args *a)
 }
 
 static const struct opt_text mcast_recv_texts[] = {
-	{ O_PORT, "port to bind, 0 for one the kernel picks" },
+	{ O_PORT, "port or service to bind, 0 for one the kernel picks" },
 	{ O_COUNT, "exit after N datagrams" },
 	{ O_TIMEOUT, "idle limit: exit (3 if short of -c, or of any)" },
 	{ O_VERBOSE, "report each new sender and the leave" },

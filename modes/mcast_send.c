@@ -81,7 +81,7 @@ mcast_send_check(const struct nd_args *a)
 }
 
 static const struct opt_text mcast_send_texts[] = {
-	{ O_PORT, "port to send to" },
+	{ O_PORT, "port or service to send to" },
 	{ O_COUNT, "send N datagrams, then exit" },
 	{ O_MESSAGE, "payload; {n} becomes the datagram's number" },
 	{ O_VERBOSE, "report the group, interface, TTL and loop" },

@@ -377,8 +377,8 @@ tcp_connect_defaults(struct nd_args *a)
 }
 
 static const struct opt_text tcp_connect_texts[] = {
-	{ O_HOST, "address to reach (IPv4, IPv6 or a name)" },
-	{ O_PORT, "port to reach" },
+	{ O_HOST, "address to reach (IPv4, IPv6 or a name; may end in :PORT)" },
+	{ O_PORT, "port or service to reach" },
 	{ O_COUNT, "exit after N reads from the server" },
 	{ O_TIMEOUT, "give up connecting after SEC s; then the idle limit" },
 	{ O_MESSAGE, "send TEXT instead of standard input" },

@@ -332,8 +332,8 @@ tcp_serve_check(const struct nd_args *a)
 }
 
 static const struct opt_text tcp_serve_texts[] = {
-	{ O_HOST, "address to bind (IPv4, IPv6 or a name)" },
-	{ O_PORT, "port to bind, 0 for one the kernel picks" },
+	{ O_HOST, "address to bind (IPv4, IPv6 or a name; may end in :PORT)" },
+	{ O_PORT, "port or service to bind, 0 for one the kernel picks" },
 	{ O_COUNT, "serve N clients, then exit" },
 	{ O_TIMEOUT, "drop a client on which nothing moved for SEC s" },
 	{ O_VERBOSE, "report connections and closes" },

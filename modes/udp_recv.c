@@ -31,8 +31,8 @@ udp_recv_check(const struct nd_args *a)
 }
 
 static const struct opt_text udp_recv_texts[] = {
-	{ O_HOST, "address to bind (IPv4, IPv6 or a name)" },
-	{ O_PORT, "port to bind, 0 for one the kernel picks" },
+	{ O_HOST, "address to bind (IPv4, IPv6 or a name; may end in :PORT)" },
+	{ O_PORT, "port or service to bind, 0 for one the kernel picks" },
 	{ O_COUNT, "exit after N datagrams" },
 	{ O_TIMEOUT, "idle limit: exit (3 if short of -c, or of any)" },
 	{ O_VERBOSE, "report each new sender" },

@@ -42,8 +42,8 @@ udp_send_defaults(struct nd_args *a)
 }
 
 static const struct opt_text udp_send_texts[] = {
-	{ O_HOST, "address to reach (IPv4, IPv6 or a name)" },
-	{ O_PORT, "port to reach" },
+	{ O_HOST, "address to reach (IPv4, IPv6 or a name; may end in :PORT)" },
+	{ O_PORT, "port or service to reach" },
 	{ O_COUNT, "send N datagrams, then exit" },
 	{ O_MESSAGE, "payload; {n} becomes the datagram's number" },
 	{ O_VERBOSE, "report the destination and refused sends" },

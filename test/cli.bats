@@ -44,11 +44,45 @@ sorted() {
 	[ "$output" = "$want" ]
 }
 
-@test "--version prints netdemo 0.1.0" {
+@test "--version prints the Makefile's version, then the build's features" {
+	local version
+	version=$(sed -n 's/^VERSION[[:space:]]*=[[:space:]]*//p' \
+	    "$BATS_TEST_DIRNAME/../Makefile")
+	[ -n "$version" ]
 	run --separate-stderr "$ND" --version
 	[ "$status" -eq 0 ]
-	[ "$output" = "netdemo 0.1.0" ]
 	[ -z "$stderr" ]
+	[ "${lines[0]}" = "netdemo $version" ]
+	[[ ${lines[1]} == "features:"* ]]
+	[ "${#lines[@]}" -eq 2 ]
+	if [ "$(uname -s)" = Linux ]; then
+		local f
+		for f in epoll sendmmsg recvmmsg udp-gso udp-gro timerfd \
+		    sendfile splice; do
+			[[ " ${lines[1]#features:} " == *" $f "* ]] ||
+				{ echo "feature $f missing: ${lines[1]}"; false; }
+		done
+	fi
+}
+
+@test "--version: each feature it names is one the build uses" {
+	local features
+	run --separate-stderr "$ND" --version
+	[ "$status" -eq 0 ]
+	features=${lines[1]}
+	if [[ $features != *" epoll"* ]]; then
+		skip "a build without epoll"
+	fi
+	# epoll named: --epoll serves, it is not refused as unbuilt.
+	run --separate-stderr timeout 10 "$ND" tcp-serve --epoll -p 0 -t 0.1
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"listening on"* ]]
+	# udp-gso named: a flat-out sender says it sends with it.
+	if [[ $features == *" udp-gso"* ]]; then
+		run --separate-stderr timeout 10 "$ND" udp-send -c 2 -i 0 -v -q
+		[ "$status" -eq 0 ]
+		[[ $stderr == *"UDP GSO"* ]]
+	fi
 }
 
 @test "no mode: usage on standard error, exit 2" {
@@ -145,7 +179,7 @@ sorted() {
 }
 
 @test "usage: tcp-serve --port abc" {
-	usage_error 'netdemo: tcp-serve: --port abc: not a number' \
+	usage_error 'netdemo: tcp-serve: --port abc: not a port number or service name' \
 	    tcp-serve --port abc
 }
 

@@ -70,6 +70,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(!(opts_given(&a, O_IPV4) && opts_given(&a, O_IPV6)));
 	FUZZ_ASSERT(a.format >= FMT_TEXT && a.format <= FMT_JSON);
 	FUZZ_ASSERT(a.host != NULL && a.host[0] != '\0');
+	/* Issue 12: -H's port and brackets are taken off the address. */
+	FUZZ_ASSERT(a.host[0] != '[');
+	FUZZ_ASSERT(strchr(a.host, ':') == NULL ||
+	    strchr(strchr(a.host, ':') + 1, ':') != NULL);
 	/* Issue 10's rows. */
 	FUZZ_ASSERT(a.duration == -1 || (a.duration > 0 && a.duration <= 1e9));
 	FUZZ_ASSERT(a.report == -1 || (a.report >= 0.01 && a.report <= 1e6));
