@@ -455,6 +455,11 @@ bad_option(const struct nd_mode *m, const char *word, int optc)
 	}
 	if (hits > 1)
 		nd_usage("--%s: ambiguous (%s)", name, list);
+	/* "--st=1": an abbreviation of a flag, given a value. */
+	for (int id = 0; id < O_NROWS && hits == 1; id++)
+		if (takes(m, id) && strncmp(rows[id].name, name, len) == 0 &&
+		    rows[id].arg == NULL && word[2 + len] == '=')
+			nd_usage("--%s: takes no argument", rows[id].name);
 	for (int id = 0; id < O_NROWS; id++)
 		if (strcmp(rows[id].name, name) == 0)
 			nd_usage("--%s: not an option of %s", name, m->name);
