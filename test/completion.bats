@@ -101,10 +101,10 @@ help_options() {
 @test "completion: bash: -I offers the interfaces of /sys/class/net" {
 	[ -d /sys/class/net ] || skip "no /sys/class/net"
 	run complete_bash netdemo mcast-recv -I ""
-	[ "$output" = "$(ls /sys/class/net | sort)" ]
+	[ "$output" = "$(cd /sys/class/net && printf '%s\n' * | sort)" ]
 	[[ $output == *lo* ]]
 	run complete_bash netdemo mcast-send --interface l
-	[ "$output" = "$(cd /sys/class/net && ls -d l* | sort)" ]
+	[ "$output" = "$(cd /sys/class/net && printf '%s\n' l* | sort)" ]
 }
 
 @test "completion: bash: a value not known offers nothing, not options" {
@@ -159,6 +159,7 @@ help_options() {
 	run zsh -n "$BATS_TEST_TMPDIR/zsh/_netdemo"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
+	# shellcheck disable=SC2016 # zsh expands it
 	run env HOME="$BATS_TEST_TMPDIR" zsh -f -c '
 		fpath=("$1" $fpath)
 		autoload -U compinit && compinit -u -D
@@ -169,6 +170,7 @@ help_options() {
 
 # fish_complete LINE: what fish offers for LINE, the words only, sorted.
 fish_complete() {
+	# shellcheck disable=SC2016 # fish expands it
 	HOME=$BATS_TEST_TMPDIR fish --no-config -c \
 	    'source $argv[1]; complete -C $argv[2]' \
 	    "$BATS_TEST_TMPDIR/netdemo.fish" "$1" | cut -f1 | sort
