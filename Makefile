@@ -25,12 +25,12 @@ else
 BUILD	= build/rel
 endif
 
-LIB	= lib/batch.c lib/bufq.c lib/clock.c lib/complete.c lib/dgram.c lib/dgram_recv.c \
+LIB	= lib/batch.c lib/bufq.c lib/call.c lib/clock.c lib/complete.c lib/dgram.c lib/dgram_recv.c \
 	  lib/dgram_send.c lib/err.c lib/feed.c lib/gro.c lib/hist.c lib/loop.c \
 	  lib/mcast.c lib/opts.c lib/out.c lib/report.c lib/rtt.c \
 	  lib/sig.c lib/seq.c lib/sock.c lib/stats.c lib/text.c lib/units.c lib/zcopy.c
 MODES	= modes/tcp_serve.c modes/tcp_connect.c modes/udp_send.c \
-	  modes/dgram_args.c modes/tcp_echo.c \
+	  modes/dgram_args.c modes/tcp_echo.c modes/tcp_block.c \
 	  modes/udp_recv.c modes/mcast_send.c modes/mcast_recv.c
 SRCS	= netdemo.c $(LIB) $(MODES)
 OBJS	= $(SRCS:%.c=$(BUILD)/%.o)

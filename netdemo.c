@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/batch.h"
+#include "lib/call.h"
 #include "lib/complete.h"
 #include "lib/dgram.h"
 #include "lib/err.h"
@@ -208,8 +209,11 @@ main(int argc, char **argv)
 		return flushed(stdout);
 	}
 	out_init(a.format, m->name, a.timestamps);
+	if (a.trace)
+		call_trace(a.format == FMT_JSON);
 	if (sig_init() < 0)
 		nd_err(ND_EXIT_RUN, "signal handlers");
 	rc = m->run(&a);
+	call_flush();
 	nd_exit(rc);
 }

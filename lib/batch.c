@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "call.h"
 #include "batch.h"
 
 #ifdef __linux__
@@ -31,7 +32,7 @@ batch_path(int fd, bool no_batch)
 	socklen_t len = sizeof(v);
 
 	/* ENOPROTOOPT before Linux 4.18. */
-	if (!no_batch && getsockopt(fd, IPPROTO_UDP, UDP_SEGMENT, &v,
+	if (!no_batch && c_getsockopt(fd, IPPROTO_UDP, UDP_SEGMENT, &v,
 	    &len) == 0)
 		return BATCH_GSO;
 #else
@@ -178,8 +179,8 @@ batch_send(struct batch *b, int fd, const struct sockaddr *to,
 		batch_msg(b, m + i, h, &b->iov[i], &cm[i]);
 	}
 	if (k == 1)
-		return sendmsg(fd, &b->mm[0].msg_hdr, 0) < 0 ? -1 : 1;
-	return sendmmsg(fd, b->mm, (unsigned)k, 0);
+		return c_sendmsg(fd, &b->mm[0].msg_hdr, 0) < 0 ? -1 : 1;
+	return c_sendmmsg(fd, b->mm, (unsigned)k, 0);
 #else
 	(void)b;
 	(void)fd;

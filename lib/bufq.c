@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "call.h"
 #include "bufq.h"
 
 size_t
@@ -45,7 +46,7 @@ bufq_send(struct bufq *q, int fd)
 	ssize_t sent = 0;
 
 	while (q->off < q->len) {
-		ssize_t w = send(fd, q->buf + q->off, q->len - q->off,
+		ssize_t w = c_send(fd, q->buf + q->off, q->len - q->off,
 		    MSG_NOSIGNAL);
 
 		if (w < 0) {

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "call.h"
 #include "dgram.h"
 #include "clock.h"
 #include "err.h"
@@ -78,6 +79,8 @@ tfd_wait(int fd, long long deadline_ns)
 	if (!tfd_arm(deadline_ns - SHORT_WAIT_NS / 2))
 		return -1;
 	r = sig_wait2(fd, tfd);
+	/* The socket, the timer and the signal pipe; one is ready. */
+	call_wait("poll", 3, -1, r > 0 ? 1 : r);
 	if (r < 0 && errno != EINTR)
 		nd_err(ND_EXIT_RUN, "poll");
 	if (r == 1)
@@ -97,7 +100,7 @@ dgram_wait(long long deadline_ns, int fd)
 	for (;;) {
 		long long left = deadline_ns < 0 ? -1 :
 		    deadline_ns - clock_ns();
-		int r;
+		int r, ms;
 
 		if (sig_ending())
 			return DW_ENDING;
@@ -129,9 +132,12 @@ dgram_wait(long long deadline_ns, int fd)
 		 * Poll's milliseconds to within 1-2 ms of the deadline, then
 		 * the sleep above to the nanosecond: on time, never spinning.
 		 */
-		r = sig_wait(fd >= 0 ? fd : sig_fd(), POLLIN, left < 0 ? -1 :
-		    left / 1000000 - 1 > INT_MAX ? INT_MAX :
-		    (int)(left / 1000000 - 1));
+		ms = left < 0 ? -1 : left / 1000000 - 1 > INT_MAX ? INT_MAX :
+		    (int)(left / 1000000 - 1);
+		r = sig_wait(fd >= 0 ? fd : sig_fd(), POLLIN, ms);
+		/* The socket and the signal pipe. */
+		if (fd >= 0)
+			call_wait("poll", 2, ms, r);
 		if (r < 0 && errno != EINTR)
 			nd_err(ND_EXIT_RUN, "poll");
 		if (r > 0 && fd >= 0)
@@ -163,10 +169,10 @@ dgram_rcvbuf(int fd)
 
 #ifdef SO_RCVBUFFORCE
 	/* Root may pass net.core.rmem_max; others get what it allows. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == 0)
+	if (c_setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == 0)
 		return;
 #endif
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	(void)c_setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 }
 
 const char *

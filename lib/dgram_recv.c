@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "call.h"
 #include "dgram.h"
 #include "clock.h"
 #include "err.h"
@@ -166,7 +167,7 @@ echo(const struct dgram_rx *rx, struct stats *st, struct flow *f,
 		st->echo_held++;
 		return;
 	}
-	if (sendto(fd, buf, n, MSG_DONTWAIT, (const struct sockaddr *)from,
+	if (c_sendto(fd, buf, n, MSG_DONTWAIT, (const struct sockaddr *)from,
 	    sock_len(from)) < 0) {
 		st->echo_held++;
 		return;
@@ -404,9 +405,9 @@ recv_call(const struct dgram_rx *rx, struct rxrun *r)
 	}
 #ifdef __linux__
 	if (k > 1)
-		return recvmmsg(rx->fd, r->mm, (unsigned)k, flags, NULL);
+		return c_recvmmsg(rx->fd, r->mm, (unsigned)k, flags);
 #endif
-	if ((n = recvmsg(rx->fd, &r->mm[0].msg_hdr, flags)) < 0)
+	if ((n = c_recvmsg(rx->fd, &r->mm[0].msg_hdr, flags)) < 0)
 		return -1;
 	r->mm[0].msg_len = (unsigned)n;
 	return 1;

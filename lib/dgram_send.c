@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "call.h"
 #include "dgram.h"
 #include "batch.h"
 #include "clock.h"
@@ -152,9 +153,9 @@ static ssize_t
 send_to(const struct dgram_tx *tx, const char *buf, size_t len)
 {
 	if (tx->to != NULL)
-		return sendto(tx->fd, buf, len, 0,
+		return c_sendto(tx->fd, buf, len, 0,
 		    (const struct sockaddr *)tx->to, sock_len(tx->to));
-	return send(tx->fd, buf, len, 0);
+	return c_send(tx->fd, buf, len, 0);
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "call.h"
 #include "err.h"
 #include "feed.h"
 #include "out.h"
@@ -130,7 +131,7 @@ feed_send(struct feed *f, int sock)
 	if (f->zc)
 		return send_file(f, sock);
 	while (f->off < f->len) {
-		ssize_t w = send(sock, p, f->len - f->off, MSG_NOSIGNAL);
+		ssize_t w = c_send(sock, p, f->len - f->off, MSG_NOSIGNAL);
 
 		if (w < 0) {
 			if (errno == EINTR && !sig_ending())

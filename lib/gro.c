@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "call.h"
 #include "gro.h"
 
 bool
@@ -16,7 +17,7 @@ gro_enable(int fd)
 	int one = 1;
 
 	/* ENOPROTOOPT before Linux 5.0: each read stays one datagram. */
-	return setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one)) == 0;
+	return c_setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one)) == 0;
 #else
 	(void)fd;
 	return false;

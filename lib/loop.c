@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "call.h"
 #include "clock.h"
 #include "err.h"
 #include "loop.h"
@@ -404,6 +405,7 @@ run_poll(struct loop *l, int ms)
 	int n, end;
 
 	n = poll(l->pfd, (nfds_t)l->npfd, ms);
+	call_wait("poll", l->npfd, ms, n);
 	if (n <= 0)
 		return n;
 	end = l->npfd;
@@ -434,6 +436,7 @@ run_epoll(struct loop *l, int ms)
 	int n;
 
 	n = epoll_wait(l->epfd, ev, EP_BATCH, ms);
+	call_wait("epoll_wait", l->epfd, ms, n);
 	if (n <= 0)
 		return n;
 	for (int i = 0; i < n && !l->stopped; i++) {
@@ -467,6 +470,7 @@ run_select(struct loop *l, int ms)
 		tvp = &tv;
 	}
 	n = select(top + 1, &r, &w, NULL, tvp);
+	call_wait("select", top + 1, ms, n);
 	if (n <= 0)
 		return n;
 	for (int fd = 0; fd <= top && n > 0 && !l->stopped; fd++) {

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "call.h"
 #include "err.h"
 #include "mcast.h"
 #include "sock.h"
@@ -177,26 +178,26 @@ mcast_sender(int fd, int family, const struct mcast_if *ifc, int ttl,
 		unsigned char t = (unsigned char)ttl,
 		    loop = (unsigned char)loop_on;
 
-		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &ifc->addr4,
+		if (c_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &ifc->addr4,
 		    sizeof(ifc->addr4)) < 0)
 			nd_err(ND_EXIT_RUN, "interface %s", ifc->name);
-		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &t,
+		if (c_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &t,
 		    sizeof(t)) < 0)
 			nd_err(ND_EXIT_RUN, "setsockopt IP_MULTICAST_TTL");
-		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop,
+		if (c_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop,
 		    sizeof(loop)) < 0)
 			nd_err(ND_EXIT_RUN, "setsockopt IP_MULTICAST_LOOP");
 		return;
 	}
 	unsigned idx = ifc->index, loop6 = loop_on;
 
-	if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx,
+	if (c_setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx,
 	    sizeof(idx)) < 0)
 		nd_err(ND_EXIT_RUN, "interface %s", ifc->name);
-	if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &ttl,
+	if (c_setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &ttl,
 	    sizeof(ttl)) < 0)
 		nd_err(ND_EXIT_RUN, "setsockopt IPV6_MULTICAST_HOPS");
-	if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &loop6,
+	if (c_setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &loop6,
 	    sizeof(loop6)) < 0)
 		nd_err(ND_EXIT_RUN, "setsockopt IPV6_MULTICAST_LOOP");
 }
@@ -213,7 +214,7 @@ membership(int fd, int join, const struct sockaddr_storage *g,
 		memset(&gr, 0, sizeof(gr));
 		gr.gr_interface = ifc->index;
 		memcpy(&gr.gr_group, g, sizeof(*g));
-		return setsockopt(fd, level, join ? MCAST_JOIN_GROUP :
+		return c_setsockopt(fd, level, join ? MCAST_JOIN_GROUP :
 		    MCAST_LEAVE_GROUP, &gr, sizeof(gr));
 	}
 	struct group_source_req gsr;
@@ -222,7 +223,7 @@ membership(int fd, int join, const struct sockaddr_storage *g,
 	gsr.gsr_interface = ifc->index;
 	memcpy(&gsr.gsr_group, g, sizeof(*g));
 	memcpy(&gsr.gsr_source, src, sizeof(*src));
-	return setsockopt(fd, level, join ? MCAST_JOIN_SOURCE_GROUP :
+	return c_setsockopt(fd, level, join ? MCAST_JOIN_SOURCE_GROUP :
 	    MCAST_LEAVE_SOURCE_GROUP, &gsr, sizeof(gsr));
 }
 
@@ -275,14 +276,14 @@ mcast_diagnose(const struct sockaddr_storage *g, const struct mcast_if *ifc,
 	nd_warnx("checks for %s on %s port %lld:", g->ss_family == AF_INET ?
 	    "IPv4 multicast" : "IPv6 multicast", ifc->name, port);
 	/* A route lookup for the group says whether it can leave at all. */
-	if ((fd = socket(g->ss_family, SOCK_DGRAM, 0)) >= 0) {
+	if ((fd = c_socket(g->ss_family, SOCK_DGRAM, 0)) >= 0) {
 		struct sockaddr_storage d = *g;
 
 		((struct sockaddr_in *)&d)->sin_port = htons((uint16_t)
 		    (port ? port : 9));
 		if (g->ss_family == AF_INET6)
 			((struct sockaddr_in6 *)&d)->sin6_scope_id = ifc->index;
-		if (connect(fd, (struct sockaddr *)&d, g->ss_family ==
+		if (c_connect(fd, (struct sockaddr *)&d, g->ss_family ==
 		    AF_INET ? sizeof(struct sockaddr_in) :
 		    sizeof(struct sockaddr_in6)) < 0)
 			nd_warnx("  no route: the host has no route for the "
@@ -293,7 +294,7 @@ mcast_diagnose(const struct sockaddr_storage *g, const struct mcast_if *ifc,
 			    g->ss_family == AF_INET ? "" : " table local");
 		else
 			nd_warnx("  route: the host has a route for the group");
-		close(fd);
+		c_close(fd);
 	}
 	if (!(ifc->flags & IFF_MULTICAST)) {
 		if ((ifc->flags & IFF_LOOPBACK) && g->ss_family == AF_INET)
@@ -395,44 +396,44 @@ mcast_recv_socket(int family, long long port, char *name, size_t cap,
 	socklen_t len = sock_len(&ss);
 	int fd, one = 1, zero = 0;
 
-	if ((fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+	if ((fd = c_socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		nd_err(ND_EXIT_RUN, "socket");
 	/* Several receivers share a port, as in the tutorial. */
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+	if (c_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
 		nd_err(ND_EXIT_RUN, "setsockopt SO_REUSEADDR");
 	sock_set_port(&ss, (unsigned)port);
 	if (family == AF_INET) {
 #ifdef IP_MULTICAST_ALL
 		/* Else a wildcard socket gets every group any process joined. */
-		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero,
+		if (c_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero,
 		    sizeof(zero)) < 0)
 			nd_err(ND_EXIT_RUN, "setsockopt IP_MULTICAST_ALL");
 #endif
 #ifdef IP_PKTINFO
-		(void)setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+		(void)c_setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 #endif
 #ifdef IP_RECVTTL
-		(void)setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
+		(void)c_setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
 #endif
 	} else {
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+		(void)c_setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 		    sizeof(one));
 #ifdef IPV6_MULTICAST_ALL
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &zero,
+		(void)c_setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &zero,
 		    sizeof(zero));
 #endif
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+		(void)c_setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
 		    sizeof(one));
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one,
+		(void)c_setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one,
 		    sizeof(one));
 	}
 	(void)zero;
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+	if (c_bind(fd, (struct sockaddr *)&ss, len) < 0) {
 		sock_ntop((struct sockaddr *)&ss, name, cap);
 		nd_err(ND_EXIT_RUN, "bind %s", name);
 	}
 	len = sizeof(ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+	if (c_getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		nd_err(ND_EXIT_RUN, "getsockname");
 	sock_ntop((struct sockaddr *)&ss, name, cap);
 	*bound = sock_port(&ss);

@@ -147,6 +147,8 @@ static const struct opt_row rows[O_NROWS] = {
 	    "a reply later than SEC counts as lost (and late)" },
 	[O_NO_BATCH] = { "no-batch", 0, NULL, K_FLAG, 0, 0, F(no_batch), 0,
 	    NONE, NULL, "one system call per datagram: no GSO/GRO, no mmsg" },
+	[O_TRACE] = { "trace", 0, NULL, K_FLAG, 0, 0, F(trace), 0, NONE, NULL,
+	    "show every socket call and its result (-f json: as objects)" },
 };
 
 #define LONG_BASE	256	/* getopt_long value of row i: LONG_BASE + i */

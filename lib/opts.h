@@ -24,7 +24,7 @@ enum opt_id {
 	O_MESSAGE, O_INTERVAL, O_SIZE, O_STDIN, O_SEQ,
 	O_GROUP, O_IFACE, O_TTL, O_LOOP, O_NO_LOOP, O_SOURCE, O_MAX_LOSS,
 	O_DURATION, O_REPORT, O_RATE, O_HISTOGRAM, O_ECHO, O_RTT,
-	O_RTT_TIMEOUT, O_EPOLL, O_NO_BATCH,
+	O_RTT_TIMEOUT, O_EPOLL, O_NO_BATCH, O_TRACE,
 	O_NROWS
 };
 
@@ -34,7 +34,7 @@ enum opt_id {
 #define OPTS_SHARED	(OPT(O_PORT) | OPT(O_IPV4) | OPT(O_IPV6) |	\
 	OPT(O_FORMAT) | OPT(O_COUNT) | OPT(O_STATS) | OPT(O_QUIET) |	\
 	OPT(O_VERBOSE) | OPT(O_TIMESTAMPS) | OPT(O_DURATION) |		\
-	OPT(O_REPORT) | OPT(O_HELP))
+	OPT(O_REPORT) | OPT(O_TRACE) | OPT(O_HELP))
 
 enum backend { BACKEND_PLAIN, BACKEND_SELECT, BACKEND_POLL, BACKEND_EPOLL };
 
@@ -72,6 +72,7 @@ struct nd_args {
 	bool		 rtt;		/* --rtt */
 	double		 rtt_timeout;	/* --rtt-timeout, seconds */
 	bool		 no_batch;	/* --no-batch */
+	bool		 trace;		/* --trace */
 
 	const char	*groups[OPTS_MAX_GROUPS];	/* --group */
 	int		 ngroups;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "call.h"
 #include "clock.h"
 #include "err.h"
 #include "out.h"
@@ -60,7 +61,7 @@ rtt_new(int fd, double timeout_s, struct flows *flows, bool print,
 	r->group = group;
 	flows->rtt = true;
 	/* Without it, the time is read after recvmsg: a little later. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &one, sizeof(one));
+	(void)c_setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &one, sizeof(one));
 	return r;
 }
 
@@ -193,7 +194,7 @@ rtt_poll(struct rtt *r, long long now_ns)
 		    .msg_namelen = sizeof(from), .msg_iov = &iov,
 		    .msg_iovlen = 1, .msg_control = r->cm.buf,
 		    .msg_controllen = sizeof(r->cm.buf) };
-		ssize_t n = recvmsg(r->fd, &msg, MSG_DONTWAIT);
+		ssize_t n = c_recvmsg(r->fd, &msg, MSG_DONTWAIT);
 
 		if (n < 0) {
 			if (errno == EINTR || errno == ECONNREFUSED)

@@ -2,6 +2,8 @@
  * sig.c: turns SIGINT and SIGTERM into a flag and a byte on a pipe, and
  * writes and waits that end when the run does.
  */
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +19,7 @@
 #define SIG_GRACE_MS	100
 
 static volatile sig_atomic_t caught, stopping;
+static volatile sig_atomic_t blocker = -1;	/* sig_blocking_on */
 static int pipefd[2] = { -1, -1 };
 
 static void
@@ -26,6 +29,9 @@ on_signal(int sig)
 	char c = 0;
 
 	caught = sig;
+	/* shutdown(2) is async-signal-safe; the blocked call returns. */
+	if (blocker >= 0)
+		(void)shutdown(blocker, SHUT_RDWR);
 	/* Full pipe: a byte is already waiting, which is all we need. */
 	(void)!write(pipefd[1], &c, 1);
 	errno = saved;
@@ -53,6 +59,12 @@ sig_init(void)
 	    sigaction(SIGTERM, &sa, NULL) < 0)
 		return -1;
 	return 0;
+}
+
+void
+sig_blocking_on(int fd)
+{
+	blocker = fd;
 }
 
 int

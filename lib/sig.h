@@ -12,6 +12,14 @@
 /* Install the handlers and make the pipe; 0, or -1 with errno. */
 int	sig_init(void);
 
+/*
+ * A blocking call (accept, recv, send) is about to wait on socket fd; -1
+ * once it returned.  A signal shuts the socket down, so the call returns
+ * at once even when the signal came between the caller's last look at
+ * sig_ending() and the call: set it, look, call, clear it.
+ */
+void	sig_blocking_on(int fd);
+
 /* Read end of the self-pipe: readable once the run is ending. */
 int	sig_fd(void);
 

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "call.h"
 #include "err.h"
 #include "sig.h"
 #include "sock.h"
@@ -120,7 +121,7 @@ sock_listen(const char *host, long long port, int family, int type,
 	int fd, one = 1;
 
 	sock_ntop(res->ai_addr, name, cap);
-	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC,
+	fd = c_socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC,
 	    res->ai_protocol);
 	if (fd < 0)
 		nd_err(ND_EXIT_RUN, "socket");
@@ -129,15 +130,15 @@ sock_listen(const char *host, long long port, int family, int type,
 	 * no SO_REUSEADDR, which would let two receivers share a unicast
 	 * port and only one of them see each datagram.
 	 */
-	if (type == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR,
+	if (type == SOCK_STREAM && c_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR,
 	    &one, sizeof(one)) < 0)
 		nd_err(ND_EXIT_RUN, "setsockopt SO_REUSEADDR");
-	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0)
+	if (c_bind(fd, res->ai_addr, res->ai_addrlen) < 0)
 		nd_err(ND_EXIT_RUN, "bind %s", name);
 	freeaddrinfo(res);
-	if (type == SOCK_STREAM && listen(fd, backlog) < 0)
+	if (type == SOCK_STREAM && c_listen(fd, backlog) < 0)
 		nd_err(ND_EXIT_RUN, "listen %s", name);
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+	if (c_getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
 		nd_err(ND_EXIT_RUN, "getsockname");
 	sock_ntop((struct sockaddr *)&ss, name, cap);
 	return fd;
@@ -161,7 +162,7 @@ connect_wait(int fd, double timeout)
 		errno = ETIMEDOUT;
 		return -1;
 	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) < 0)
+	if (c_getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) < 0)
 		return -1;
 	if (err != 0) {
 		errno = err;
@@ -180,7 +181,7 @@ sock_connect(const char *host, long long port, int family, double timeout,
 
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		sock_ntop(ai->ai_addr, name, cap);
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		fd = c_socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 		    ai->ai_protocol);
 		if (fd < 0) {
 			saved = errno;
@@ -188,11 +189,11 @@ sock_connect(const char *host, long long port, int family, double timeout,
 		}
 		if (sock_nonblock(fd) < 0)
 			nd_err(ND_EXIT_RUN, "fcntl");
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
+		if (c_connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
 		    (errno == EINPROGRESS && connect_wait(fd, timeout) == 0))
 			break;
 		saved = errno;
-		close(fd);
+		c_close(fd);
 		fd = -1;
 		if (saved == EINTR) {
 			/* A signal while connecting: the caller ends the run. */
@@ -207,7 +208,7 @@ sock_connect(const char *host, long long port, int family, double timeout,
 		nd_err(ND_EXIT_RUN, "connect %s", name);
 	}
 	/* An interactive client wants each line out at once. */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	(void)c_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return fd;
 }
 
@@ -305,7 +306,7 @@ sock_port(const struct sockaddr_storage *ss)
 int
 sock_dgram(int family)
 {
-	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = c_socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		nd_err(ND_EXIT_RUN, "socket");
@@ -323,21 +324,21 @@ sock_accept(int lfd, struct sockaddr_storage *ss)
 	socklen_t sl = sizeof(*ss);
 	int fd;
 #if defined(__linux__) && defined(SOCK_NONBLOCK)
-	fd = accept4(lfd, (struct sockaddr *)ss, &sl, SOCK_NONBLOCK |
+	fd = c_accept4(lfd, (struct sockaddr *)ss, &sl, SOCK_NONBLOCK |
 	    SOCK_CLOEXEC);
 #else
 	int one = 1;
 
-	if ((fd = accept(lfd, (struct sockaddr *)ss, &sl)) < 0)
+	if ((fd = c_accept(lfd, (struct sockaddr *)ss, &sl)) < 0)
 		return -1;
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || sock_nonblock(fd) < 0) {
 		int saved = errno;
 
-		close(fd);
+		c_close(fd);
 		errno = saved;
 		return -1;
 	}
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	(void)c_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 #endif
 	return fd;
 }
@@ -361,9 +362,9 @@ sock_shed(int lfd, int *spare)
 	if (*spare < 0)
 		return -1;
 	close(*spare);
-	fd = accept(lfd, NULL, NULL);
+	fd = c_accept(lfd, NULL, NULL);
 	if (fd >= 0)
-		close(fd);
+		c_close(fd);
 	*spare = sock_spare();
 	return fd >= 0 && *spare >= 0 ? 0 : -1;
 }

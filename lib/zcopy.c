@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include "call.h"
 #include "sig.h"
 #include "zcopy.h"
 
@@ -22,7 +23,11 @@
 ssize_t
 zc_sendfile(int sock, int file, size_t max)
 {
-	return sendfile(sock, file, NULL, max);
+	ssize_t n = sendfile(sock, file, NULL, max);
+
+	if (call_tracing)
+		call_io("sendfile", sock, n, errno, max);
+	return n;
 }
 
 int
@@ -48,6 +53,8 @@ zc_splice_in(struct zc_pipe *p, int sock, size_t max)
 	ssize_t n = splice(sock, NULL, p->w, NULL, max,
 	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 
+	if (call_tracing)
+		call_io("splice", sock, n, errno, max);
 	if (n > 0)
 		p->fill += (size_t)n;
 	return n;

@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include "call.h"
 #include "dgram_args.h"
 #include "err.h"
 #include "mcast.h"
@@ -101,9 +102,9 @@ mcast_recv_run(const struct nd_args *a)
 	else if (a->verbose)
 		nd_warnx("left %d group%s on %s", a->ngroups,
 		    a->ngroups == 1 ? "" : "s", a->iface);
-	close(rx.fd);
+	c_close(rx.fd);
 	if (rx.echo_fd >= 0)
-		close(rx.echo_fd);
+		c_close(rx.echo_fd);
 	return rc;
 }
 

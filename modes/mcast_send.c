@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "call.h"
 #include "dgram_args.h"
 #include "err.h"
 #include "mcast.h"
@@ -41,7 +42,7 @@ mcast_send_run(const struct nd_args *a)
 		    "on this host still get every datagram", ifc.name);
 	/* --rtt: replies come from the receivers, not from the group. */
 	tx.to = a->rtt ? &g : NULL;
-	if (!a->rtt && connect(tx.fd, (struct sockaddr *)&g, sock_len(&g)) < 0) {
+	if (!a->rtt && c_connect(tx.fd, (struct sockaddr *)&g, sock_len(&g)) < 0) {
 		if (errno == ENETUNREACH)
 			nd_errx(ND_EXIT_RUN, "connect %s via %s: %s (no "
 			    "multicast route on %s; Linux gives lo none for "
@@ -55,7 +56,7 @@ mcast_send_run(const struct nd_args *a)
 		nd_warnx("sending to %s via %s, ttl %lld, loop %s", name,
 		    ifc.name, a->ttl, a->loop ? "on" : "off");
 	rc = dgram_send(&tx);
-	close(tx.fd);
+	c_close(tx.fd);
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "call.h"
 #include "clock.h"
 #include "err.h"
 #include "feed.h"
@@ -74,7 +75,7 @@ steer(struct conn *c)
 
 	if (feed_done(&c->in) && !c->shut) {
 		/* Tell the server, keep reading what it still sends. */
-		if (shutdown(c->fd, SHUT_WR) < 0 && errno != ENOTCONN)
+		if (c_shutdown(c->fd, SHUT_WR) < 0 && errno != ENOTCONN)
 			nd_err(ND_EXIT_RUN, "shutdown %s", c->name);
 		c->shut = true;
 	}
@@ -186,7 +187,7 @@ recv_burst(struct conn *c)
 	const struct nd_args *a = c->a;
 
 	for (int i = 0; i < IO_BURST && !c->rcv_eof; i++) {
-		ssize_t n = recv(c->fd, c->rbuf, (size_t)a->bufsize, 0);
+		ssize_t n = c_recv(c->fd, c->rbuf, (size_t)a->bufsize, 0);
 		struct out_meta m = { .peer = c->name, .seq = -1,
 		    .latency_us = LLONG_MIN };
 
@@ -361,7 +362,7 @@ tcp_connect_run(const struct nd_args *a)
 	    ND_EXIT_SHORT)
 		nd_warnx("%llu of %lld reads in --duration %g s",
 		    (unsigned long long)c.st.messages, a->count, a->duration);
-	close(c.fd);
+	c_close(c.fd);
 	zc_pipe_close(&c.zp);
 	loop_free(c.l);
 	feed_free(&c.in);

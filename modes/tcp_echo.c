@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "call.h"
 #include "clock.h"
 #include "err.h"
 #include "out.h"
@@ -26,7 +27,7 @@ echo_peer(const struct client *c, char *buf, size_t cap)
 void
 echo_free(struct server *s, struct client *c)
 {
-	close(c->fd);
+	c_close(c->fd);
 	bufq_free(&c->echo);
 	free(c);
 	s->nclients--;
@@ -59,7 +60,7 @@ echo_unlink(struct server *s, struct client *c)
 }
 
 /* -v: a client's last line, with its bytes both ways and its time. */
-static void
+void
 echo_said_close(const struct client *c, const char *why)
 {
 	char pn[SOCK_NAMELEN], w[OUT_JSONSTR_MAX(64) + 1], f[512];
@@ -184,7 +185,7 @@ echo_send(struct client *c, const unsigned char *p, size_t n)
 	if (bufq_len(&c->echo) > 0)
 		return echo_queue(c, p, n);
 	do
-		w = send(c->fd, p, n, MSG_NOSIGNAL);
+		w = c_send(c->fd, p, n, MSG_NOSIGNAL);
 	while (w < 0 && errno == EINTR);
 	if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
 		echo_close(c, strerror(errno));
@@ -206,7 +207,7 @@ echo_read(struct client *c)
 	const struct nd_args *a = s->a;
 	ssize_t n;
 
-	n = recv(c->fd, s->rbuf, (size_t)a->bufsize, 0);
+	n = c_recv(c->fd, s->rbuf, (size_t)a->bufsize, 0);
 	if (n < 0) {
 		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
 			return true;

@@ -1,9 +1,8 @@
 /*
  * tcp_serve.c: the TCP echo server: listening, accepting (and turning
- * away), idle clients, the run.  Plain serves one client at a time (the
- * others wait in the listen backlog, as in the tutorial's blocking
- * server); --select, --poll and --epoll serve every client at once.  All
- * run on lib/loop; tcp_echo.c serves each client.
+ * away), idle clients, the run.  --select, --poll and --epoll serve every
+ * client at once on lib/loop, tcp_echo.c serving each client; plain is
+ * the tutorial's blocking server, one client at a time (tcp_block.c).
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -15,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "call.h"
 #include "clock.h"
 #include "err.h"
 #include "loop.h"
@@ -28,13 +28,11 @@
 #define ACCEPT_BURST	64		/* accepts per readiness event */
 #define ACCEPT_PAUSE_MS	100		/* when out of fds or memory */
 
-/* Accepting stops at --count clients and, plain, while one is served. */
+/* Accepting stops at --count clients. */
 static bool
 may_accept(const struct server *s)
 {
 	if (s->a->count > 0 && s->accepted >= s->a->count)
-		return false;
-	if (s->a->backend == BACKEND_PLAIN && s->nclients > 0)
 		return false;
 	return !s->paused;
 }
@@ -104,12 +102,12 @@ accept_one(struct server *s, int fd, const struct sockaddr_storage *ss)
 		if (a->verbose && out_json())
 			out_event("turned_away", pn,
 			    ",\"why\":\"--max-clients reached\"");
-		close(fd);
+		c_close(fd);
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		nd_warn("accept");
-		close(fd);
+		c_close(fd);
 		return;
 	}
 	c->s = s;
@@ -122,7 +120,7 @@ accept_one(struct server *s, int fd, const struct sockaddr_storage *ss)
 		nd_warnx_limited(&full, "%s: turned away: fd %d is past "
 		    "select's limit FD_SETSIZE %d (use --poll)",
 		    echo_peer(c, pn, sizeof(pn)), fd, FD_SETSIZE);
-		close(fd);
+		c_close(fd);
 		free(c);
 		return;
 	}
@@ -263,14 +261,19 @@ server_setup(struct server *s, const struct nd_args *a)
 	s->spare = sock_spare();
 	if ((s->rbuf = malloc((size_t)a->bufsize)) == NULL)
 		nd_err(ND_EXIT_RUN, "allocate %lld bytes", a->bufsize);
-	s->l = loop_new(a->backend == BACKEND_SELECT ? LOOP_SELECT :
-	    a->backend == BACKEND_EPOLL ? LOOP_EPOLL : LOOP_POLL);
+	/* Plain blocks in accept(2), recv(2) and send(2): no loop. */
+	if (a->backend != BACKEND_PLAIN)
+		s->l = loop_new(a->backend == BACKEND_SELECT ? LOOP_SELECT :
+		    a->backend == BACKEND_EPOLL ? LOOP_EPOLL : LOOP_POLL);
 	s->lfd = sock_listen(a->host, a->port, a->family, SOCK_STREAM,
 	    (int)a->backlog, s->name, sizeof(s->name));
+	/* Echoes go out at once; Linux hands this on to accepted sockets. */
+	(void)c_setsockopt(s->lfd, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one));
+	if (s->l == NULL)
+		return;
 	if (sock_nonblock(s->lfd) < 0)
 		nd_err(ND_EXIT_RUN, "fcntl");
-	/* Echoes go out at once; Linux hands this on to accepted sockets. */
-	(void)setsockopt(s->lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (loop_add(s->l, s->lfd, LOOP_IN, on_listen, s) < 0) {
 		if (errno == EMFILE)
 			nd_errx(ND_EXIT_RUN, "--select: fd %d is past "
@@ -293,14 +296,21 @@ tcp_serve_run(const struct nd_args *a)
 	stats_start(&s.st, NULL);
 	s.st.tcp = true;
 	reporter_start(&s.rp, a->report, s.st.start_ns);
-	report_on_loop(&s.rp, s.l, report, &s);
-	if (a->duration > 0 && loop_timer(s.l, s.st.start_ns / 1000000 +
-	    (long long)(a->duration * 1000), on_duration, &s) < 0)
-		nd_err(ND_EXIT_RUN, "event loop");
+	if (s.l == NULL) {
+		/* Plain: block_run calls report as reports fall due. */
+		s.rp.fn = report;
+		s.rp.arg = &s;
+	} else {
+		report_on_loop(&s.rp, s.l, report, &s);
+		if (a->duration > 0 && loop_timer(s.l, s.st.start_ns /
+		    1000000 + (long long)(a->duration * 1000), on_duration,
+		    &s) < 0)
+			nd_err(ND_EXIT_RUN, "event loop");
+	}
 	stats_print_at_error(&s.st, a->stats, a->format);
 	sock_announce("listening on", s.name);
 
-	status = loop_run(s.l);
+	status = s.l != NULL ? loop_run(s.l) : block_run(&s);
 
 	stats_print_at_error(NULL, false, 0);
 	for (struct client *c = s.clients, *n; c != NULL; c = n) {
@@ -315,7 +325,7 @@ tcp_serve_run(const struct nd_args *a)
 	if (status == ND_EXIT_SHORT)
 		nd_warnx("%lld of %lld clients served in --duration %g s",
 		    s.accepted, a->count, a->duration);
-	close(s.lfd);
+	c_close(s.lfd);
 	if (s.spare >= 0)
 		close(s.spare);
 	loop_free(s.l);

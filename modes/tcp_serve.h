@@ -60,6 +60,8 @@ loop_fn		 echo_ready;	/* its loop callback; arg is the client */
 void		 echo_active(struct client *c);	/* it moved: idle clock to 0 */
 bool		 echo_idle(struct client *c, long long now, long long timeout_ms);
 void		 echo_close(struct client *c, const char *why);
+/* -v's line for a client that leaves (echo_close writes it). */
+void		 echo_said_close(const struct client *c, const char *why);
 void		 echo_link(struct server *s, struct client *c);	/* at the tail */
 void		 echo_unlink(struct server *s, struct client *c);
 void		 echo_free(struct server *s, struct client *c);
@@ -67,5 +69,8 @@ void		 echo_free(struct server *s, struct client *c);
 /* tcp_serve.c: a client is leaving (its last report); it left. */
 void		 serve_report_gone(struct server *s, struct client *c);
 void		 serve_client_gone(struct server *s);
+
+/* Plain tcp-serve: the blocking server of tcp_block.c; an ND_EXIT_*. */
+int	block_run(struct server *s);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include "call.h"
 #include "dgram_args.h"
 #include "mode.h"
 #include "sock.h"
@@ -20,7 +21,7 @@ udp_recv_run(const struct nd_args *a)
 	dgram_rcvbuf(rx.fd);
 	sock_announce("listening on", name);
 	rc = dgram_recv(&rx);
-	close(rx.fd);
+	c_close(rx.fd);
 	return rc;
 }
 

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include "call.h"
 #include "dgram_args.h"
 #include "err.h"
 #include "mode.h"
@@ -21,7 +22,7 @@ udp_send_run(const struct nd_args *a)
 	sock_ntop(ai->ai_addr, name, sizeof(name));
 	tx.fd = sock_dgram(ai->ai_family);
 	/* Connected: the kernel reports "port unreachable" on later sends. */
-	if (connect(tx.fd, ai->ai_addr, ai->ai_addrlen) < 0)
+	if (c_connect(tx.fd, ai->ai_addr, ai->ai_addrlen) < 0)
 		nd_err(ND_EXIT_RUN, "connect %s", name);
 	freeaddrinfo(ai);
 	tx.dest = name;
@@ -30,7 +31,7 @@ udp_send_run(const struct nd_args *a)
 	if (a->verbose)
 		nd_warnx("sending to %s", name);
 	rc = dgram_send(&tx);
-	close(tx.fd);
+	c_close(tx.fd);
 	return rc;
 }
 

@@ -6,7 +6,7 @@ load helpers
 # Long options each mode takes, from SPEC.md (shared rows + mode rows),
 # and what issue 10 adds to every mode: -T/--timestamps, -t/--duration and
 # --report.
-COMMON='bufsize count duration format help host ipv4 ipv6 port quiet report stats timeout timestamps verbose'
+COMMON='bufsize count duration format help host ipv4 ipv6 port quiet report stats timeout timestamps trace verbose'
 SERVE_ONLY='backlog epoll max-clients poll select sink'
 CONNECT_ONLY='message'
 

@@ -205,12 +205,46 @@ leg_mcast() {
 	    fail "the receivers got different datagrams"
 }
 
+# The calls under the lessons: the blocking server with one client, and a
+# multicast join, each with --trace.
+leg_trace() {
+	say "== --trace: the socket calls of tcp_server1.py, and of a multicast join"
+	start_server tr tcp-serve --trace --count 1
+	shown "netdemo tcp-connect --port $PORT -m 'Hello world'"
+	"$NETDEMO" tcp-connect --port "$PORT" --timeout 5 -m 'Hello world' \
+	    >/dev/null || fail "tcp-connect failed"
+	wait "$SERVER_PID" || fail "tcp-serve exited with status $?"
+	forget "$SERVER_PID"
+	say "  The server (netdemo tcp-serve --trace --count 1) made these calls:"
+	grep -E ': (socket|setsockopt|bind|listen|accept4?|recv|send|close)\(' \
+	    "$tmp/tr.err" | show
+	for call in socket bind listen accept recv send close; do
+		grep -q ": ${call}4*(" "$tmp/tr.err" ||
+		    fail "no $call in the server's trace"
+	done
+
+	say ""
+	shown "netdemo mcast-recv --trace --count 1"
+	start_server mt mcast-recv --trace --count 1 --timeout 5
+	"$NETDEMO" mcast-send --port "$PORT" --count 1 -q ||
+	    fail "mcast-send failed"
+	wait "$SERVER_PID" || fail "mcast-recv exited with status $?"
+	forget "$SERVER_PID"
+	say "  Joining a group is one setsockopt:"
+	grep -E ': (socket|bind|setsockopt\(.*(REUSEADDR|JOIN))' \
+	    "$tmp/mt.err" | show
+	grep -q 'MCAST_JOIN_GROUP, 239.255.0.1' "$tmp/mt.err" ||
+	    fail "no join in the receiver's trace"
+}
+
 main() {
 	leg_tcp
 	say ""
 	leg_udp
 	say ""
 	leg_mcast
+	say ""
+	leg_trace
 	say ""
 	say "Demo done: nothing is left running."
 }
