@@ -96,8 +96,15 @@ sock_resolve(const char *host, long long port, int family, int type,
 	rc = getaddrinfo(host, serv, &hints, &res);
 	if (rc == EAI_SYSTEM)
 		nd_err(ND_EXIT_RUN, "resolve %s", host);
-	if (rc != 0)
+	if (rc != 0) {
+		const char *pct = host != NULL ? strchr(host, '%') : NULL;
+
+		/* "fe80::1%eth9": say which part is wrong. */
+		if (pct != NULL && if_nametoindex(pct + 1) == 0)
+			nd_errx(ND_EXIT_RUN, "resolve %s: no interface %s", host,
+			    pct + 1);
 		nd_errx(ND_EXIT_RUN, "resolve %s: %s", host, gai_strerror(rc));
+	}
 	return res;
 }
 

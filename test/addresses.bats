@@ -238,6 +238,16 @@ ns_listen() {
 	same_lines "$L_OUT" "${HELLO2[@]}"
 }
 
+@test "-H with an interface no one has: exit 1, and it names the interface" {
+	local m
+	for m in udp-recv tcp-serve; do
+		usage_error 1 "netdemo: $m: resolve fe80::b%nosuch: no interface nosuch" \
+		    "$m" -H 'fe80::b%nosuch' -p 0
+	done
+	usage_error 1 "netdemo: udp-send: resolve fe80::b%nosuch: no interface nosuch" \
+	    udp-send -H '[fe80::b%nosuch]:4000' -c 1
+}
+
 @test "-p nosuch-service and -H 127.0.0.1:nosuch: usage errors" {
 	local m
 	for m in "${MODES[@]}"; do
