@@ -339,7 +339,12 @@ c_socket(int domain, int type, int protocol)
 	return rc;
 }
 
-/* Option names by level; MCAST_* share the numbers of both IP levels. */
+/*
+ * Option names by level; MCAST_* are the same at both IP levels (ANY_IP),
+ * where no other option has their numbers.
+ */
+#define ANY_IP	(-1)
+
 struct optname {
 	int	 level, name;
 	const char *s;
@@ -371,10 +376,10 @@ static const struct optname optnames[] = {
 #ifdef UDP_GRO
 	{ IPPROTO_UDP, UDP_GRO, "UDP_GRO" },
 #endif
-	{ IPPROTO_IP, MCAST_JOIN_GROUP, "MCAST_JOIN_GROUP" },
-	{ IPPROTO_IP, MCAST_LEAVE_GROUP, "MCAST_LEAVE_GROUP" },
-	{ IPPROTO_IP, MCAST_JOIN_SOURCE_GROUP, "MCAST_JOIN_SOURCE_GROUP" },
-	{ IPPROTO_IP, MCAST_LEAVE_SOURCE_GROUP, "MCAST_LEAVE_SOURCE_GROUP" },
+	{ ANY_IP, MCAST_JOIN_GROUP, "MCAST_JOIN_GROUP" },
+	{ ANY_IP, MCAST_LEAVE_GROUP, "MCAST_LEAVE_GROUP" },
+	{ ANY_IP, MCAST_JOIN_SOURCE_GROUP, "MCAST_JOIN_SOURCE_GROUP" },
+	{ ANY_IP, MCAST_LEAVE_SOURCE_GROUP, "MCAST_LEAVE_SOURCE_GROUP" },
 	{ IPPROTO_IP, IP_ADD_MEMBERSHIP, "IP_ADD_MEMBERSHIP" },
 	{ IPPROTO_IP, IP_DROP_MEMBERSHIP, "IP_DROP_MEMBERSHIP" },
 	{ IPPROTO_IP, IP_MULTICAST_IF, "IP_MULTICAST_IF" },
@@ -390,10 +395,6 @@ static const struct optname optnames[] = {
 #ifdef IP_RECVTTL
 	{ IPPROTO_IP, IP_RECVTTL, "IP_RECVTTL" },
 #endif
-	{ IPPROTO_IPV6, MCAST_JOIN_GROUP, "MCAST_JOIN_GROUP" },
-	{ IPPROTO_IPV6, MCAST_LEAVE_GROUP, "MCAST_LEAVE_GROUP" },
-	{ IPPROTO_IPV6, MCAST_JOIN_SOURCE_GROUP, "MCAST_JOIN_SOURCE_GROUP" },
-	{ IPPROTO_IPV6, MCAST_LEAVE_SOURCE_GROUP, "MCAST_LEAVE_SOURCE_GROUP" },
 	{ IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY" },
 	{ IPPROTO_IPV6, IPV6_JOIN_GROUP, "IPV6_JOIN_GROUP" },
 	{ IPPROTO_IPV6, IPV6_LEAVE_GROUP, "IPV6_LEAVE_GROUP" },
@@ -435,7 +436,9 @@ static const char *
 opt_name(int level, int name, char *buf, size_t cap)
 {
 	for (size_t i = 0; i < sizeof(optnames) / sizeof(optnames[0]); i++)
-		if (optnames[i].level == level && optnames[i].name == name)
+		if ((optnames[i].level == level || (optnames[i].level == ANY_IP &&
+		    (level == IPPROTO_IP || level == IPPROTO_IPV6))) &&
+		    optnames[i].name == name)
 			return optnames[i].s;
 	snprintf(buf, cap, "option %d", name);
 	return buf;

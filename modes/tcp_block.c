@@ -16,7 +16,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -361,38 +360,6 @@ accept_next(struct blk *b, struct sockaddr_storage *ss)
 	}
 }
 
-/* The client on fd is served: counted, and said with -v. */
-static struct client *
-take(struct blk *b, int fd, const struct sockaddr_storage *ss)
-{
-	struct server *s = b->s;
-	struct client *c;
-	char pn[SOCK_NAMELEN];
-
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		nd_warn("accept");
-		c_close(fd);
-		return NULL;
-	}
-	c->s = s;
-	c->fd = fd;
-	c->addr = *ss;
-	c->reading = true;
-	c->start_ms = clock_ms();
-	b->rset = b->sset = 0;
-	echo_link(s, c);
-	s->nclients++;
-	s->accepted++;
-	if ((uint64_t)s->nclients > s->st.peak_clients)
-		s->st.peak_clients = (uint64_t)s->nclients;
-	echo_active(c);
-	if (s->a->verbose && out_json())
-		out_event("connect", echo_peer(c, pn, sizeof(pn)), "");
-	else if (s->a->verbose)
-		nd_warnx("%s: connected", echo_peer(c, pn, sizeof(pn)));
-	return c;
-}
-
 /*
  * Accept, serve, repeat, until --count clients were served, -t ends or a
  * signal comes; a client still connected then is left on s's list for
@@ -413,7 +380,11 @@ block_run(struct server *s)
 
 		if ((fd = accept_next(&b, &ss)) < 0)
 			break;
-		if ((c = take(&b, fd, &ss)) != NULL && serve(&b, c) == END)
+		if ((c = echo_new(s, fd, &ss)) == NULL)
+			continue;
+		b.rset = b.sset = 0;	/* a new socket: no time-outs set */
+		echo_joined(c);
+		if (serve(&b, c) == END)
 			break;
 	}
 	return b.status;

@@ -59,6 +59,42 @@ echo_unlink(struct server *s, struct client *c)
 	c->prev = c->next = NULL;
 }
 
+struct client *
+echo_new(struct server *s, int fd, const struct sockaddr_storage *ss)
+{
+	struct client *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		nd_warn("accept");
+		c_close(fd);
+		return NULL;
+	}
+	c->s = s;
+	c->fd = fd;
+	c->addr = *ss;
+	c->reading = true;
+	c->start_ms = clock_ms();
+	return c;
+}
+
+void
+echo_joined(struct client *c)
+{
+	struct server *s = c->s;
+	char pn[SOCK_NAMELEN];
+
+	echo_link(s, c);
+	s->nclients++;
+	s->accepted++;
+	if ((uint64_t)s->nclients > s->st.peak_clients)
+		s->st.peak_clients = (uint64_t)s->nclients;
+	echo_active(c);
+	if (s->a->verbose && out_json())
+		out_event("connect", echo_peer(c, pn, sizeof(pn)), "");
+	else if (s->a->verbose)
+		nd_warnx("%s: connected", echo_peer(c, pn, sizeof(pn)));
+}
+
 /* -v: a client's last line, with its bytes both ways and its time. */
 void
 echo_said_close(const struct client *c, const char *why)

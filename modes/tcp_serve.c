@@ -105,16 +105,8 @@ accept_one(struct server *s, int fd, const struct sockaddr_storage *ss)
 		c_close(fd);
 		return;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		nd_warn("accept");
-		c_close(fd);
+	if ((c = echo_new(s, fd, ss)) == NULL)
 		return;
-	}
-	c->s = s;
-	c->fd = fd;
-	c->addr = *ss;
-	c->reading = true;
-	c->start_ms = clock_ms();
 	if (loop_add(s->l, fd, LOOP_IN, echo_ready, c) < 0) {
 		/* select: the fd would not fit in an fd_set. */
 		nd_warnx_limited(&full, "%s: turned away: fd %d is past "
@@ -124,17 +116,8 @@ accept_one(struct server *s, int fd, const struct sockaddr_storage *ss)
 		free(c);
 		return;
 	}
-	echo_link(s, c);
-	s->nclients++;
-	s->accepted++;
-	if ((uint64_t)s->nclients > s->st.peak_clients)
-		s->st.peak_clients = (uint64_t)s->nclients;
-	echo_active(c);
+	echo_joined(c);
 	arm_idle(s, c->last_ms + s->timeout_ms);
-	if (a->verbose && out_json())
-		out_event("connect", echo_peer(c, pn, sizeof(pn)), "");
-	else if (a->verbose)
-		nd_warnx("%s: connected", echo_peer(c, pn, sizeof(pn)));
 }
 
 static void

@@ -60,6 +60,14 @@ loop_fn		 echo_ready;	/* its loop callback; arg is the client */
 void		 echo_active(struct client *c);	/* it moved: idle clock to 0 */
 bool		 echo_idle(struct client *c, long long now, long long timeout_ms);
 void		 echo_close(struct client *c, const char *why);
+/*
+ * A client for fd, accepted from ss, not yet counted (NULL, fd closed and
+ * a warning, when out of memory); echo_joined counts it, links it last
+ * and says it with -v.
+ */
+struct client	*echo_new(struct server *s, int fd,
+		    const struct sockaddr_storage *ss);
+void		 echo_joined(struct client *c);
 /* -v's line for a client that leaves (echo_close writes it). */
 void		 echo_said_close(const struct client *c, const char *why);
 void		 echo_link(struct server *s, struct client *c);	/* at the tail */
